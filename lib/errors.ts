@@ -1,0 +1,42 @@
+/**
+ * Errors that cross the durable boundary. Error classes do not survive it (an activity failure
+ * reaches the orchestrator as `Error(reason + details)`), so the code travels inside the message
+ * as a `[Code]` prefix and is parsed back on the other side.
+ */
+import { ErrorCode, ErrorCodes, isErrorCode } from './status';
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** True when trying again later can help (throttling, a busy gateway, a flaky network). */
+    readonly retryable = false,
+  ) {
+    super(`[${code}] ${message}`);
+  }
+
+  /** The message without the code prefix: what a person reads. */
+  get detail(): string {
+    return this.message.replace(/^\[[A-Za-z]+\] /, '');
+  }
+}
+
+export interface CodedFailure {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * Recovers code and message from anything an activity or sub-orchestration threw. Unknown errors
+ * become `InternalError` with a generic message: their text may hold SDK dumps, URLs with
+ * tokens or stack traces, none of which belong in `customStatus`.
+ */
+export function toCodedFailure(error: unknown): CodedFailure {
+  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const match = /\[([A-Za-z]+)\] ([^\n]*)/.exec(text);
+  if (match && isErrorCode(match[1])) {
+    return { code: match[1], message: (match[2] ?? '').trim() };
+  }
+  return { code: ErrorCodes.InternalError, message: 'An unexpected error occurred; see the function logs for details.' };
+}

@@ -1,0 +1,80 @@
+/**
+ * The progress vocabulary users see in `customStatus` while they poll `statusQueryGetUri`.
+ * Names are a public contract (scripts match on them): add, never rename.
+ */
+
+export const Steps = {
+  GetApplicationGatewayPublicIp: 'GetApplicationGatewayPublicIpStep',
+  CheckDnsResolution: 'CheckDnsResolutionStep',
+  GetAcmeOrder: 'GetAcmeOrderStep',
+  GetAcmeHttp01Challenge: 'GetAcmeHttp01ChallengeStep',
+  UploadValidationFileToBlobStorage: 'UploadValidationFileToBlobStorageStep',
+  /** Our own fetch of the file through the gateway, before the CA spends a validation on it. */
+  VerifyValidationFile: 'VerifyValidationFileStep',
+  AnswerAcmeHttp01Challenge: 'AnswerAcmeHttp01ChallengeStep',
+  CheckAcmeOrder: 'CheckAcmeOrderStep',
+  CreateCertificate: 'CreateCertificateStep',
+  DeleteValidationFileFromBlobStorage: 'DeleteValidationFileFromBlobStorageStep',
+  ConfigureApplicationGateway: 'ConfigureApplicationGatewayStep',
+  /** Multi-hostname requests: per-hostname certificates are being issued in parallel. */
+  IssueCertificates: 'IssueCertificatesStep',
+  Completed: 'Completed',
+  Failed: 'Failed',
+} as const;
+export type StepName = (typeof Steps)[keyof typeof Steps];
+
+export const ErrorCodes = {
+  InvalidInput: 'InvalidInput',
+  HostnameNotResolvingToApplicationGateway: 'HostnameNotResolvingToApplicationGateway',
+  DnsLookupFailed: 'DnsLookupFailed',
+  HostnameOwnershipValidationFileNotFound: 'HostnameOwnershipValidationFileNotFound',
+  HostnameOwnershipValidationFileNotValid: 'HostnameOwnershipValidationFileNotValid',
+  AcmeAccountError: 'AcmeAccountError',
+  AcmeOrderInvalid: 'AcmeOrderInvalid',
+  AcmeOrderTimedOut: 'AcmeOrderTimedOut',
+  AcmeRateLimited: 'AcmeRateLimited',
+  AcmeServerError: 'AcmeServerError',
+  KeyVaultAccessDenied: 'KeyVaultAccessDenied',
+  KeyVaultError: 'KeyVaultError',
+  BlobStorageError: 'BlobStorageError',
+  ApplicationGatewayNotFound: 'ApplicationGatewayNotFound',
+  ApplicationGatewayPublicIpNotFound: 'ApplicationGatewayPublicIpNotFound',
+  ApplicationGatewayBusy: 'ApplicationGatewayBusy',
+  ApplicationGatewayUpdateFailed: 'ApplicationGatewayUpdateFailed',
+  ApplicationGatewayAccessDenied: 'ApplicationGatewayAccessDenied',
+  SomeCertificatesFailed: 'SomeCertificatesFailed',
+  InternalError: 'InternalError',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const errorCodeSet: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && errorCodeSet.has(value);
+}
+
+export type HostnameState = 'Pending' | 'Completed' | 'Failed';
+
+export interface HostnameProgress {
+  readonly status: HostnameState;
+  readonly error?: ErrorCode;
+  readonly message?: string;
+  /** The per-hostname orchestration a user can poll for its steps. */
+  readonly instanceId?: string;
+}
+
+/** What `customStatus` holds. `error` is set only with status `Failed`. */
+export interface CustomStatus {
+  readonly status: StepName;
+  readonly message: string;
+  readonly error: ErrorCode | null;
+  /** Multi-hostname orchestrations only. */
+  readonly hostnames?: Readonly<Record<string, HostnameProgress>>;
+}
+
+export function progress(status: Exclude<StepName, 'Failed'>, message: string, hostnames?: Record<string, HostnameProgress>): CustomStatus {
+  return hostnames ? { status, message, error: null, hostnames } : { status, message, error: null };
+}
+
+export function failure(error: ErrorCode, message: string, hostnames?: Record<string, HostnameProgress>): CustomStatus {
+  return hostnames ? { status: Steps.Failed, message, error, hostnames } : { status: Steps.Failed, message, error };
+}

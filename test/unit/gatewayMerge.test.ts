@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { ApplicationGateway } from '@azure/arm-network';
+import { hostname } from '../../lib/hostnames';
+import { choosePriority, mergeBindings } from '../../lib/gatewayMerge';
+
+const GW = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationGateways/gw';
+const settings = { backendPoolName: 'backend', httpSettingsName: 'http-settings', rulePriorityStart: 100 };
+
+function baseGateway(): ApplicationGateway {
+  return {
+    id: GW,
+    name: 'gw',
+    frontendIPConfigurations: [{ name: 'fe', id: `${GW}/frontendIPConfigurations/fe`, publicIPAddress: { id: '/pip' } }],
+    frontendPorts: [{ name: 'port_80', id: `${GW}/frontendPorts/port_80`, port: 80 }],
+    backendAddressPools: [{ name: 'backend', id: `${GW}/backendAddressPools/backend` }],
+    backendHttpSettingsCollection: [{ name: 'http-settings', id: `${GW}/backendHttpSettingsCollection/http-settings` }],
+    sslCertificates: [],
+    httpListeners: [{ name: 'http', id: `${GW}/httpListeners/http`, protocol: 'Http', frontendPort: { id: `${GW}/frontendPorts/port_80` } }],
+    requestRoutingRules: [{ name: 'r', id: `${GW}/requestRoutingRules/r`, priority: 100, ruleType: 'Basic', httpListener: { id: `${GW}/httpListeners/http` } }],
+  };
+}
+
+const secret = (n: string) => `https://vault.example/secrets/${n}`;
+
+describe('mergeBindings', () => {
+  it('adds port 443, a certificate, a listener and a rule with a free priority, keeping what exists', () => {
+    const result = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const gw = result.gateway;
+    expect(result.changed).toBe(true);
+    expect(gw.frontendPorts?.map((p) => p.port)).toEqual([80, 443]);
+    expect(gw.sslCertificates).toHaveLength(1);
+    expect(gw.sslCertificates?.[0]?.keyVaultSecretId).toBe(secret('a'));
+    const https = gw.httpListeners?.find((l) => l.protocol === 'Https');
+    expect(https?.hostName).toBe('a.example.com');
+    expect(https?.sslCertificate?.id).toBe(gw.sslCertificates?.[0]?.id);
+    expect(gw.requestRoutingRules?.map((r) => r.priority)).toEqual([100, 101]);
+    expect(gw.httpListeners?.[0]?.name).toBe('http');
+  });
+
+  it('is idempotent: merging the same binding twice changes nothing the second time', () => {
+    const first = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
+    if (!first.ok) throw new Error(first.reason);
+    const second = mergeBindings(first.gateway, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
+    expect(second.ok && second.changed).toBe(false);
+    if (second.ok) expect(second.gateway).toEqual(first.gateway);
+  });
+
+  it('reuses a hand-made HTTPS listener for the hostname instead of adding a duplicate', () => {
+    const gw = baseGateway();
+    gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
+    gw.sslCertificates?.push({ name: 'manual', id: `${GW}/sslCertificates/manual`, data: 'PFX', password: 'x' });
+    gw.httpListeners?.push({ name: 'manual-l', id: `${GW}/httpListeners/manual-l`, protocol: 'Https', hostName: 'a.example.com', frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/manual` } });
+    gw.requestRoutingRules?.push({ name: 'manual-r', priority: 5, httpListener: { id: `${GW}/httpListeners/manual-l` } });
+    const result = mergeBindings(gw, [{ hostname: hostname('A.example.com'), keyVaultSecretId: secret('a') }], settings);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.gateway.httpListeners).toHaveLength(2);
+    expect(result.gateway.requestRoutingRules).toHaveLength(2);
+    expect(result.gateway.sslCertificates).toEqual([{ name: 'manual', id: `${GW}/sslCertificates/manual`, keyVaultSecretId: secret('a') }]);
+  });
+
+  it('gives every binding of a batch its own unique priority', () => {
+    const bindings = ['a', 'b', 'c'].map((n) => ({ hostname: hostname(`${n}.example.com`), keyVaultSecretId: secret(n) }));
+    const result = mergeBindings(baseGateway(), bindings, settings);
+    if (!result.ok) throw new Error(result.reason);
+    const priorities = result.gateway.requestRoutingRules?.map((r) => r.priority) ?? [];
+    expect(new Set(priorities).size).toBe(priorities.length);
+    expect(priorities).toEqual([100, 101, 102, 103]);
+  });
+
+  it('reports a missing backend pool instead of writing a broken reference', () => {
+    const result = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], { ...settings, backendPoolName: 'nope' });
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/backend pool "nope"/) });
+  });
+});
+
+describe('choosePriority', () => {
+  it('takes the lowest free value from the start, wrapping below it when the top is full', () => {
+    expect(choosePriority(new Set([100, 101]), 100)).toBe(102);
+    expect(choosePriority(new Set([20000]), 20000)).toBe(1);
+    const all = new Set(Array.from({ length: 20000 }, (_, i) => i + 1));
+    expect(choosePriority(all, 1)).toBeUndefined();
+  });
+});
