@@ -1,0 +1,215 @@
+/**
+ * ACME (RFC 8555) through acme-client. The account key lives in Key Vault as a secret and is
+ * created once: a new account per run would hit the CA's accounts-per-IP limit and lose the
+ * account's rate-limit history. Orders are referred to by URL between activities.
+ */
+import type { Client } from 'acme-client';
+import type { AppConfig } from '../config';
+import { secretClient } from '../clients';
+import { AppError } from '../errors';
+import { Outcome, fail } from '../outcome';
+import { keyVaultError } from './keyVault';
+
+type Acme = typeof import('acme-client');
+let acmeModule: Acme | undefined;
+function acme(): Acme {
+  if (!acmeModule) {
+    acmeModule = require('acme-client') as Acme;
+    // acme-client retries 429/5xx by sleeping for Retry-After inside the request. A long
+    // Retry-After must become a durable timer instead, so its own retries are kept short.
+    const defaults = acmeModule.axios.defaults as unknown as { acmeSettings: Record<string, number> };
+    defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 1, retryDefaultDelay: 1 };
+  }
+  return acmeModule;
+}
+
+const clients = new Map<string, Promise<Client>>();
+
+async function accountKey(config: AppConfig): Promise<string> {
+  const secrets = secretClient(config);
+  const name = config.acme.accountKeySecretName;
+  try {
+    const existing = await secrets.getSecret(name);
+    if (existing.value) return existing.value;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw keyVaultError('Reading the ACME account key', error);
+  }
+  const pem = (await acme().crypto.createPrivateEcdsaKey()).toString();
+  try {
+    await secrets.setSecret(name, pem, { contentType: 'application/x-pem-file', tags: { purpose: 'acme-account-key' } });
+    // Two first runs may race to create the key; both continue with whichever version landed last.
+    return (await secrets.getSecret(name)).value ?? pem;
+  } catch (error) {
+    throw keyVaultError('Storing the ACME account key', error);
+  }
+}
+
+export function acmeClient(config: AppConfig): Promise<Client> {
+  const key = `${config.acme.directoryUrl}|${config.keyVault.baseUrl}|${config.acme.accountKeySecretName}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = (async () => {
+      const lib = acme();
+      const created = new lib.Client({
+        directoryUrl: config.acme.directoryUrl,
+        accountKey: await accountKey(config),
+        ...(config.acme.externalAccountBinding
+          ? { externalAccountBinding: { kid: config.acme.externalAccountBinding.keyId, hmacKey: config.acme.externalAccountBinding.hmacKey } }
+          : {}),
+      });
+      try {
+        // newAccount with a known key returns the existing account (RFC 8555 §7.3.1).
+        await created.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${config.acme.accountEmail}`] });
+      } catch (error) {
+        throw acmeError('Registering the ACME account', error, 'AcmeAccountError');
+      }
+      return created;
+    })();
+    clients.set(key, client);
+    client.catch(() => clients.delete(key));
+  }
+  return client;
+}
+
+/** Test hook: a new Pebble means a new account. */
+export function forgetAcmeClients(): void {
+  clients.clear();
+}
+
+interface AcmeHttpError {
+  response?: { status?: number; headers?: Record<string, string>; data?: { type?: string; detail?: string } };
+  message?: string;
+}
+
+function retryAfterSeconds(error: unknown): number | undefined {
+  const header = (error as AcmeHttpError).response?.headers?.['retry-after'];
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds));
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.round((date - Date.now()) / 1000));
+}
+
+/** acme-client throws plain Errors whose message is the problem detail; a rate limit says so. */
+export function acmeError(action: string, error: unknown, fallback: 'AcmeServerError' | 'AcmeAccountError' = 'AcmeServerError'): AppError {
+  const text = (error as Error).message ?? '';
+  const status = (error as AcmeHttpError).response?.status;
+  if (/rateLimited|rate limit|too many/i.test(text) || status === 429) {
+    const after = retryAfterSeconds(error);
+    return new AppError('AcmeRateLimited', `${action}: the CA's rate limit was reached${after !== undefined ? `; retry after ${after} s` : ''}. ${text.slice(0, 200)}`, false);
+  }
+  const retryable = status === undefined || status >= 500;
+  return new AppError(fallback, `${action} failed: ${text.slice(0, 300)}`, retryable);
+}
+
+export interface OrderRef {
+  readonly orderUrl: string;
+  readonly status: string;
+}
+
+export async function createOrder(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
+  const client = await acmeClient(config);
+  try {
+    const order = await client.createOrder({ identifiers: [{ type: 'dns', value: hostname }] });
+    return { ok: true, orderUrl: order.url, status: order.status };
+  } catch (error) {
+    const wrapped = acmeError('Creating the ACME order', error);
+    if (wrapped.retryable) throw wrapped;
+    const after = retryAfterSeconds(error);
+    return { ...fail(wrapped.code, wrapped.detail), ...(after !== undefined ? { retryAfterSeconds: after } : {}) } as Outcome<OrderRef>;
+  }
+}
+
+export interface Http01Challenge {
+  readonly authorizationUrl: string;
+  readonly challengeUrl: string;
+  readonly token: string;
+  readonly keyAuthorization: string;
+  /** Already valid (a reused authorization): nothing to upload or answer. */
+  readonly alreadyValid: boolean;
+}
+
+export async function getHttp01Challenges(config: AppConfig, orderUrl: string): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
+  const client = await acmeClient(config);
+  try {
+    const order = await client.getOrder({ url: orderUrl } as never);
+    const authorizations = await client.getAuthorizations(order);
+    const challenges: Http01Challenge[] = [];
+    for (const authz of authorizations) {
+      const challenge = authz.challenges.find((c) => c.type === 'http-01');
+      if (!challenge) return fail('AcmeOrderInvalid', `The CA offered no HTTP-01 challenge for ${authz.identifier.value}`);
+      challenges.push({
+        authorizationUrl: authz.url,
+        challengeUrl: challenge.url,
+        token: challenge.token,
+        keyAuthorization: await client.getChallengeKeyAuthorization(challenge),
+        alreadyValid: authz.status === 'valid',
+      });
+    }
+    return { ok: true, challenges };
+  } catch (error) {
+    throw acmeError('Reading the ACME authorizations', error);
+  }
+}
+
+export async function answerChallenge(config: AppConfig, challengeUrl: string): Promise<void> {
+  const client = await acmeClient(config);
+  try {
+    await client.completeChallenge({ url: challengeUrl, type: 'http-01', status: 'pending', token: '' } as never);
+  } catch (error) {
+    // Answering twice (a replay) is refused by some CAs once the challenge left "pending"; that is fine.
+    const text = (error as Error).message ?? '';
+    if (/not pending|already|status/i.test(text)) return;
+    throw acmeError('Answering the HTTP-01 challenge', error);
+  }
+}
+
+export type OrderStatus =
+  | { readonly ok: true; readonly status: 'pending' | 'ready' | 'processing' | 'valid' }
+  | { readonly ok: false; readonly code: 'AcmeOrderInvalid'; readonly message: string };
+
+export async function readOrderStatus(config: AppConfig, orderUrl: string): Promise<OrderStatus> {
+  const client = await acmeClient(config);
+  try {
+    const order = await client.getOrder({ url: orderUrl } as never);
+    if (order.status !== 'invalid') return { ok: true, status: order.status as 'pending' | 'ready' | 'processing' | 'valid' };
+    // The reason sits on the failed challenge (RFC 8555 §7.1.6), e.g. "unauthorized: key authorization mismatch".
+    const authorizations = await client.getAuthorizations(order);
+    const problem = authorizations.flatMap((a) => a.challenges).map((c) => (c as { error?: { detail?: string } }).error?.detail).find(Boolean);
+    return { ok: false, code: 'AcmeOrderInvalid', message: `The CA marked the order invalid${problem ? `: ${problem.slice(0, 300)}` : ''}` };
+  } catch (error) {
+    throw acmeError('Reading the ACME order', error);
+  }
+}
+
+/** Idempotent: an order that is already processing or valid is not finalized again. */
+export async function finalizeOrder(config: AppConfig, orderUrl: string, csrPem: string): Promise<OrderStatus> {
+  const client = await acmeClient(config);
+  try {
+    const order = await client.getOrder({ url: orderUrl } as never);
+    if (order.status === 'ready') {
+      const finalized = await client.finalizeOrder(order, csrPem);
+      return { ok: true, status: finalized.status as 'processing' | 'valid' };
+    }
+    if (order.status === 'invalid') return { ok: false, code: 'AcmeOrderInvalid', message: 'The CA marked the order invalid before it was finalized' };
+    return { ok: true, status: order.status as 'pending' | 'ready' | 'processing' | 'valid' };
+  } catch (error) {
+    throw acmeError('Finalizing the ACME order', error);
+  }
+}
+
+/** The full chain PEM, leaf first, whatever its length. */
+export async function downloadChain(config: AppConfig, orderUrl: string): Promise<string> {
+  const client = await acmeClient(config);
+  try {
+    const order = await client.getOrder({ url: orderUrl } as never);
+    return await client.getCertificate(order);
+  } catch (error) {
+    throw acmeError('Downloading the certificate', error);
+  }
+}
+
+/** Guards the wrong use of an order: an activity receiving something that is not a URL. */
+export function assertOrderUrl(url: string): void {
+  if (!/^https:\/\//.test(url)) throw new AppError('InternalError', 'Not an ACME order URL');
+}

@@ -1,0 +1,126 @@
+/**
+ * Key Vault certificates: the private key is generated inside the vault (issuer "Unknown" leaves
+ * a pending operation with a CSR), the CA signs that CSR, and the chain is merged back in.
+ */
+import type { CertificatePolicy } from '@azure/keyvault-certificates';
+import type { AppConfig } from '../config';
+import { certificateClient } from '../clients';
+import { csrCoversExactly, csrDerToPem, pemChainToDer, readCsrNames } from '../csr';
+import { AppError } from '../errors';
+
+/** Tags that mark a certificate as ours and tell renewal what it needs. */
+export const Tags = {
+  ManagedBy: 'managed-by',
+  Hostnames: 'hostnames',
+  AcmeDirectory: 'acme-directory',
+} as const;
+export const MANAGED_BY = 'appgw-acme-robot';
+
+interface RestLike {
+  statusCode?: number;
+  code?: string;
+}
+
+export function keyVaultError(action: string, error: unknown): AppError {
+  const { statusCode, code } = error as RestLike;
+  if (statusCode === 401 || statusCode === 403) {
+    return new AppError('KeyVaultAccessDenied', `${action}: Key Vault denied access (${code ?? statusCode}); the function's identity needs "Key Vault Certificates Officer" and "Key Vault Secrets Officer", and the vault firewall must admit the function`);
+  }
+  const retryable = statusCode === undefined || statusCode === 408 || statusCode === 429 || statusCode >= 500;
+  return new AppError('KeyVaultError', `${action} failed${statusCode ? ` (HTTP ${statusCode}${code ? ` ${code}` : ''})` : ''}`, retryable);
+}
+
+export function secretIdFor(config: AppConfig, certificateName: string): string {
+  // Versionless: the gateway picks up each new version by itself (it polls Key Vault about every 4 hours).
+  return `${config.keyVault.baseUrl}/secrets/${certificateName}`;
+}
+
+function policyFor(config: AppConfig, hostname: string): CertificatePolicy {
+  return {
+    issuerName: 'Unknown',
+    subject: `CN=${hostname}`,
+    subjectAlternativeNames: { dnsNames: [hostname] },
+    keyType: config.keyVault.keyType,
+    keySize: config.keyVault.keySize,
+    // Exportable: the gateway reads the PFX through the secret.
+    exportable: true,
+    reuseKey: false,
+    contentType: 'application/x-pkcs12',
+    enhancedKeyUsage: ['1.3.6.1.5.5.7.3.1'],
+    keyUsage: ['digitalSignature', 'keyEncipherment'],
+  } as CertificatePolicy;
+}
+
+async function pendingCsr(config: AppConfig, name: string): Promise<{ csr: Uint8Array; status: string } | undefined> {
+  const client = certificateClient(config);
+  try {
+    const poller = await client.getCertificateOperation(name);
+    const op = poller.getOperationState().certificateOperation;
+    if (!op?.csr) return undefined;
+    return { csr: op.csr, status: op.status ?? 'inProgress' };
+  } catch (error) {
+    if ((error as RestLike).statusCode === 404) return undefined;
+    throw keyVaultError('Reading the pending certificate operation', error);
+  }
+}
+
+/**
+ * Idempotent: a pending operation for exactly these names is reused (a replay, or an earlier
+ * attempt that failed after this step); one for other names is cancelled and replaced.
+ */
+export async function createCsr(config: AppConfig, name: string, hostname: string, tags: Record<string, string>): Promise<string> {
+  const client = certificateClient(config);
+  const existing = await pendingCsr(config, name);
+  if (existing && existing.status === 'inProgress') {
+    if (csrCoversExactly(readCsrNames(existing.csr), [hostname])) return csrDerToPem(existing.csr);
+    try {
+      await client.deleteCertificateOperation(name);
+    } catch (error) {
+      throw keyVaultError('Removing a stale pending certificate operation', error);
+    }
+  }
+  try {
+    await client.beginCreateCertificate(name, policyFor(config, hostname), { tags });
+  } catch (error) {
+    // 409: a pending operation appeared between our read and create (a concurrent replay): use it.
+    if ((error as RestLike).statusCode !== 409) throw keyVaultError('Creating the certificate in Key Vault', error);
+  }
+  const created = await pendingCsr(config, name);
+  if (!created) throw new AppError('KeyVaultError', 'Key Vault did not return a CSR for the new certificate', true);
+  return csrDerToPem(created.csr);
+}
+
+export interface MergedCertificate {
+  readonly version: string;
+  readonly thumbprint: string;
+  readonly expiresOn: string;
+  readonly secretId: string;
+}
+
+/**
+ * Idempotent: when the pending operation is already gone and the latest version holds our leaf
+ * (the merge succeeded but the host died before recording it), that version is the result.
+ */
+export async function mergeChain(config: AppConfig, name: string, chainPem: string): Promise<MergedCertificate> {
+  const client = certificateClient(config);
+  const chain = pemChainToDer(chainPem);
+  const leaf = chain[0];
+  if (!leaf) throw new AppError('AcmeServerError', 'The CA returned no certificate');
+  let result;
+  try {
+    result = await client.mergeCertificate(name, chain);
+  } catch (error) {
+    const latest = await client.getCertificate(name).catch(() => undefined);
+    if (latest?.cer && Buffer.from(latest.cer).equals(Buffer.from(leaf))) {
+      result = latest;
+    } else {
+      throw keyVaultError('Merging the issued certificate into Key Vault', error);
+    }
+  }
+  return {
+    version: result.properties.version ?? '',
+    thumbprint: Buffer.from(result.properties.x509Thumbprint ?? new Uint8Array()).toString('hex').toUpperCase(),
+    expiresOn: result.properties.expiresOn?.toISOString() ?? '',
+    secretId: secretIdFor(config, name),
+  };
+}
