@@ -23,6 +23,8 @@ export interface AppConfig {
     readonly rulePriorityStart: number;
     /** Port on the gateway's public IP where the self-check fetches the challenge file (80 in Azure). */
     readonly challengeSelfCheckPort: number;
+    /** How often to poll a gateway update's long-running operation (ARM itself suggests ~10 s). */
+    readonly pollIntervalMs: number;
   };
   readonly blob: {
     readonly containerUrl: string;
@@ -55,6 +57,7 @@ export const Settings = {
   ApplicationGatewayHttpSettingsName: 'ApplicationGatewayHttpSettingsName',
   ApplicationGatewayRulePriorityStart: 'ApplicationGatewayRulePriorityStart',
   ChallengeSelfCheckPort: 'ChallengeSelfCheckPort',
+  ApplicationGatewayPollIntervalSeconds: 'ApplicationGatewayPollIntervalSeconds',
   BlobContainerUrl: 'BlobContainerUrl',
   BlobChallengePrefix: 'BlobChallengePrefix',
   KeyVaultBaseUrl: 'KeyVaultBaseUrl',
@@ -155,6 +158,8 @@ export function parseConfig(env: Env = process.env): AppConfig {
       httpSettingsName: r.required(Settings.ApplicationGatewayHttpSettingsName),
       rulePriorityStart: r.integer(Settings.ApplicationGatewayRulePriorityStart, 10000, 1, 20000),
       challengeSelfCheckPort: r.integer(Settings.ChallengeSelfCheckPort, 80, 1, 65535),
+      // Seconds in settings, but 0 is allowed so local runs poll at once.
+      pollIntervalMs: r.integer(Settings.ApplicationGatewayPollIntervalSeconds, 10, 0, 120) * 1000,
     },
     blob: {
       containerUrl: r.url(Settings.BlobContainerUrl, r.required(Settings.BlobContainerUrl), ['https:', 'http:']),

@@ -1,0 +1,7 @@
+import { Activities } from '../lib/activityContracts';
+import { applyBindings } from '../lib/adapters/gateway';
+import { defineActivity } from './defineActivity';
+
+export const bindGatewayListeners = defineActivity(Activities.bindGatewayListeners, async ({ bindings }, config) =>
+  applyBindings(config, bindings, config.gateway.pollIntervalMs),
+);

@@ -1,0 +1,23 @@
+import { Activities } from '../lib/activityContracts';
+import { probeChallengeFile } from '../lib/adapters/challengeProbe';
+import { challengeBlobName } from '../lib/adapters/challengeFiles';
+import { fail } from '../lib/outcome';
+import { defineActivity } from './defineActivity';
+
+/** check*: fetches each file through the gateway like the CA will; changes nothing. */
+export const checkChallengeFiles = defineActivity(Activities.checkChallengeFiles, async ({ hostname, gatewayIp, files }, config) => {
+  for (const file of files) {
+    const result = await probeChallengeFile({ gatewayIp, port: config.gateway.challengeSelfCheckPort, hostname, token: file.token, expected: file.keyAuthorization });
+    const url = `http://${hostname}/.well-known/acme-challenge/${file.token}`;
+    if (result.kind === 'missing') {
+      return fail(
+        'HostnameOwnershipValidationFileNotFound',
+        `${url} answered ${result.status === 'unreachable' ? 'nothing (connection failed)' : `HTTP ${result.status}`} through the gateway. The gateway needs a port-80 path rule sending /.well-known/acme-challenge/* to the blob "${challengeBlobName(config, '')}<token>" in the challenge container, and the storage account must allow public blob reads from the gateway.`,
+      );
+    }
+    if (result.kind === 'different') {
+      return fail('HostnameOwnershipValidationFileNotValid', `${url} is reachable but does not contain the expected key authorization; another rule or backend may be answering that path`);
+    }
+  }
+  return { ok: true };
+});

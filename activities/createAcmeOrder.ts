@@ -1,0 +1,5 @@
+import { Activities } from '../lib/activityContracts';
+import { createOrder } from '../lib/adapters/acme';
+import { defineActivity } from './defineActivity';
+
+export const createAcmeOrder = defineActivity(Activities.createAcmeOrder, async ({ hostname }, config) => createOrder(config, hostname));

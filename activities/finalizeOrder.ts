@@ -1,0 +1,5 @@
+import { Activities } from '../lib/activityContracts';
+import { finalizeOrder as finalize } from '../lib/adapters/acme';
+import { defineActivity } from './defineActivity';
+
+export const finalizeOrder = defineActivity(Activities.finalizeOrder, async ({ orderUrl, csrPem }, config) => finalize(config, orderUrl, csrPem));

@@ -1,0 +1,54 @@
+/**
+ * The body of both issuance starters: validate, refuse a hostname whose orchestration is still
+ * running (a second ACME order would only burn rate limit), start, answer 202 with the status URLs.
+ */
+import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { getConfig } from '../lib/config';
+import type { Hostname } from '../lib/hostnames';
+import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
+import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
+import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/names';
+import { errorResponse, readBody } from './http';
+
+const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+async function runningInstance(client: DurableClient, instanceId: string): Promise<boolean> {
+  try {
+    const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
+    return ACTIVE.has(String(status.runtimeStatus));
+  } catch {
+    // The client throws for an unknown instance id (HTTP 404 from the extension).
+    return false;
+  }
+}
+
+export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
+  const body = await readBody(request);
+  if (!body.ok) return body.response;
+  const json = parseJsonBody(body.text, request.headers.get('content-type'));
+  if (!json.ok) return errorResponse(400, json.problem.code, json.problem.message);
+  const entries = parseHostnameEntries(json.value, { max: getConfig().maxHostnamesPerRequest, exactlyOne: mode === 'single' });
+  if (!entries.ok) return errorResponse(400, entries.problem.code, entries.problem.message);
+  const hostnames: Hostname[] = entries.value.map((e) => e.hostname);
+
+  const client = df.getClient(context);
+  for (const hostname of hostnames) {
+    const id = issuanceInstanceId(hostname);
+    if (await runningInstance(client, id)) {
+      return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being issued; follow its progress at statusQueryGetUri`, {
+        ...client.createHttpManagementPayload(id),
+      });
+    }
+  }
+
+  const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);
+  if (mode === 'multiple' && (await runningInstance(client, instanceId))) {
+    return errorResponse(409, 'Conflict', 'The same set of hostnames is already being issued', { ...client.createHttpManagementPayload(instanceId) });
+  }
+  const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bindGateway: true } : { hostnames };
+  await client.startNew(mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates, { instanceId, input });
+  context.log(`Started ${instanceId} for ${hostnames.length} hostname(s)`);
+  return client.createCheckStatusResponse(request, instanceId);
+}

@@ -1,0 +1,3 @@
+/** Importing this module registers every orchestrator. */
+import './issueCertificate';
+import './issueCertificates';
