@@ -8,13 +8,17 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import type { NetworkManagementClient } from '@azure/arm-network';
-import type { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { AppConfig } from './config';
 
 export interface ClientOverrides {
   readonly credential?: TokenCredential;
-  /** Azurite has no Entra ID: tests use its well-known shared key (bearer tokens need HTTPS). */
-  readonly storageCredential?: StorageSharedKeyCredential;
+  /**
+   * Azurite has no Entra ID: tests use its well-known shared key (bearer tokens need HTTPS).
+   * Passed as data, not as a credential object: a test's ESM copy of the storage SDK is not the
+   * CommonJS copy required here, and the SDK checks the credential with `instanceof`.
+   */
+  readonly storageSharedKey?: { readonly accountName: string; readonly accountKey: string };
 }
 
 let overrides: ClientOverrides = {};
@@ -72,7 +76,8 @@ export function networkClient(config: AppConfig): NetworkManagementClient {
 
 export function challengeContainer(config: AppConfig): ContainerClient {
   return memo(`blob:${config.blob.containerUrl}`, () => {
-    const { ContainerClient } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
-    return new ContainerClient(config.blob.containerUrl, overrides.storageCredential ?? credential());
+    const { ContainerClient, StorageSharedKeyCredential } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
+    const key = overrides.storageSharedKey;
+    return new ContainerClient(config.blob.containerUrl, key ? new StorageSharedKeyCredential(key.accountName, key.accountKey) : credential());
   });
 }

@@ -117,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         Object.assign(process.env, settings);
         resetConfigCache();
         forgetAcmeClients();
-        setClientOverrides({ credential: fakeCredential, storageCredential: new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY) });
+        setClientOverrides({ credential: fakeCredential, storageSharedKey: { accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY } });
       },
       stop,
     };
