@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from './appFixture';
+import { keyVaultCertificateName } from '../../lib/naming';
+import { hostname as asHostname } from '../../lib/hostnames';
+
+const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
+
+function listenersFor(app: AppOnStack, host: string): any[] {
+  const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
+  return gw.properties.httpListeners.filter((l: any) => l.properties.hostName === host);
+}
+
+function rulesFor(app: AppOnStack, listenerId: string): any[] {
+  const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
+  return gw.properties.requestRoutingRules.filter((r: any) => r.properties.httpListener.id.toLowerCase() === listenerId.toLowerCase());
+}
+
+async function blobCount(app: AppOnStack): Promise<number> {
+  let n = 0;
+  for await (const _ of app.stack.container.listBlobsFlat()) n += 1;
+  return n;
+}
+
+describe('issuing several certificates in one request', () => {
+  let app: AppOnStack;
+  beforeAll(async () => {
+    app = await startAppOnStack();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('issues each hostname (one through a two-hop CNAME chain) and binds all of them with one gateway PUT', async () => {
+    const [a, b, viaCname] = [randomHostname('a'), randomHostname('b'), randomHostname('alias')];
+    const hop = randomHostname('hop');
+    const target = randomHostname('gw');
+    await app.stack.pebble.setCname(viaCname, hop);
+    await app.stack.pebble.setCname(hop, target);
+    await app.stack.pebble.setARecord(target, app.stack.gatewayIp);
+    const putsBefore = app.stack.arm.putCount;
+
+    const response = await post(app.harness, MULTI, { hostnames: [{ hostname: a }, { hostname: b }, { hostname: viaCname }] });
+    expect(response.status).toBe(202);
+    const final = await app.harness.waitForCompletion(response.json().id, { timeoutMs: 90_000 });
+    expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+    expect(final.customStatus).toMatchObject({ status: 'Completed', error: null });
+    for (const host of [a, b, viaCname]) {
+      expect((final.customStatus as any).hostnames[host]).toMatchObject({ status: 'Completed' });
+      const listeners = listenersFor(app, host);
+      expect(listeners).toHaveLength(1);
+      expect(rulesFor(app, listeners[0].id)).toHaveLength(1);
+      const versions = app.stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)));
+      expect(versions).toHaveLength(1);
+      const served = await servedCertificate(app.stack.dataPlane.httpsPort, host);
+      expect(served.fingerprint.replace(/:/g, '').toLowerCase()).toBe(versions[0]!.thumbprintHex.toLowerCase());
+    }
+    expect(app.stack.arm.putCount).toBe(putsBefore + 1);
+    expect(await blobCount(app)).toBe(0);
+    const priorities = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName).properties.requestRoutingRules.map((r: any) => r.properties.priority);
+    expect(new Set(priorities).size).toBe(priorities.length);
+  });
+
+  it('issues and binds the good hostnames when one of three does not resolve to the gateway', async () => {
+    const [good1, bad, good2] = [randomHostname('ok1'), randomHostname('elsewhere'), randomHostname('ok2')];
+    await app.stack.pebble.setARecord(bad, '127.0.0.9');
+    const putsBefore = app.stack.arm.putCount;
+    const response = await post(app.harness, MULTI, { hostnames: [{ hostname: good1 }, { hostname: bad }, { hostname: good2 }] });
+    const final = await app.harness.waitForCompletion(response.json().id, { timeoutMs: 90_000 });
+    expect(final.runtimeStatus).toBe('Completed');
+    const status = final.customStatus as any;
+    expect(status.error).toBe('SomeCertificatesFailed');
+    expect(status.hostnames[bad]).toMatchObject({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway' });
+    expect(status.hostnames[good1]).toMatchObject({ status: 'Completed' });
+    expect(status.hostnames[good2]).toMatchObject({ status: 'Completed' });
+    expect(listenersFor(app, good1)).toHaveLength(1);
+    expect(listenersFor(app, good2)).toHaveLength(1);
+    expect(listenersFor(app, bad)).toHaveLength(0);
+    expect(app.stack.keyVault.certificateNames()).not.toContain(keyVaultCertificateName(asHostname(bad)));
+    expect(app.stack.arm.putCount).toBe(putsBefore + 1);
+  });
+});
