@@ -1,0 +1,121 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { AppOnStack, post, randomHostname, startAppOnStack } from './appFixture';
+import { keyVaultCertificateName } from '../../lib/naming';
+import { hostname as asHostname } from '../../lib/hostnames';
+import { resetConfigCache } from '../../lib/config';
+
+const START = 'AddCertificateFunctions_HttpStart';
+
+function scheduledActivities(app: AppOnStack, instanceId: string): string[] {
+  // TaskScheduled events (type 4) name the activity.
+  return app.harness.getStatus(instanceId).history.filter((e) => e.EventType === 4).map((e) => String(e.Name));
+}
+
+async function blobCount(app: AppOnStack): Promise<number> {
+  let n = 0;
+  for await (const _ of app.stack.container.listBlobsFlat()) n += 1;
+  return n;
+}
+
+function withSetting(name: string, value: string): () => void {
+  const previous = process.env[name];
+  process.env[name] = value;
+  resetConfigCache();
+  return () => {
+    if (previous === undefined) delete process.env[name];
+    else process.env[name] = previous;
+    resetConfigCache();
+  };
+}
+
+describe('issuance failures are reported with codes and leave nothing behind', () => {
+  let app: AppOnStack;
+  const restore: Array<() => void> = [];
+  beforeAll(async () => {
+    app = await startAppOnStack();
+  });
+  afterEach(() => {
+    while (restore.length) restore.pop()!();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  async function issue(host: string) {
+    const response = await post(app.harness, START, { hostnames: [{ hostname: host }] });
+    expect(response.status).toBe(202);
+    const id = response.json().id as string;
+    return { id, final: await app.harness.waitForCompletion(id, { timeoutMs: 60_000 }) };
+  }
+
+  it('fails with HostnameNotResolvingToApplicationGateway before any ACME order, certificate or gateway write', async () => {
+    const host = randomHostname('elsewhere');
+    await app.stack.pebble.setARecord(host, '127.0.0.9');
+    const putsBefore = app.stack.arm.putCount;
+    const { id, final } = await issue(host);
+    expect(final.runtimeStatus).toBe('Failed');
+    expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway' });
+    expect((final.customStatus as { message: string }).message).toContain('127.0.0.9');
+    expect(scheduledActivities(app, id)).not.toContain('createAcmeOrder');
+    expect(app.stack.keyVault.certificateNames()).not.toContain(keyVaultCertificateName(asHostname(host)));
+    expect(app.stack.arm.putCount).toBe(putsBefore);
+  });
+
+  it('fails with HostnameOwnershipValidationFileNotFound when the gateway does not serve the file, and cleans the container', async () => {
+    // The app writes under a prefix the gateway's path rule does not map: the file exists but is unreachable.
+    restore.push(withSetting('BlobChallengePrefix', 'wrong-prefix/'));
+    const host = randomHostname('nofile');
+    const { id, final } = await issue(host);
+    expect(final.runtimeStatus).toBe('Failed');
+    expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotFound' });
+    expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
+    expect(scheduledActivities(app, id)).toContain('deleteChallengeFiles');
+    expect(await blobCount(app)).toBe(0);
+    expect(app.stack.keyVault.certificateNames()).not.toContain(keyVaultCertificateName(asHostname(host)));
+  });
+
+  describe('when something else answers the challenge path', () => {
+    let impostor: Server;
+    afterEach(async () => {
+      await new Promise((r) => impostor.close(r));
+    });
+
+    it('fails with HostnameOwnershipValidationFileNotValid without answering the CA, and cleans the container', async () => {
+      impostor = createServer((_req, res) => res.end('not the key authorization'));
+      await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+      restore.push(withSetting('ChallengeSelfCheckPort', String((impostor.address() as AddressInfo).port)));
+      const host = randomHostname('wrongfile');
+      const { id, final } = await issue(host);
+      expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotValid' });
+      expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
+      expect(await blobCount(app)).toBe(0);
+    });
+  });
+
+  it('re-issuing a bound hostname adds a Key Vault version and no duplicate listener or rule', async () => {
+    const host = randomHostname('again');
+    const first = await issue(host);
+    expect(first.final.runtimeStatus).toBe('Completed');
+    const second = await issue(host);
+    expect(second.final.runtimeStatus).toBe('Completed');
+    const versions = app.stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)));
+    expect(versions).toHaveLength(2);
+    expect(versions[0]!.serialHex).not.toBe(versions[1]!.serialHex);
+    const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
+    const listeners = gw.properties.httpListeners.filter((l: any) => l.properties.hostName === host);
+    expect(listeners).toHaveLength(1);
+    expect(gw.properties.requestRoutingRules.filter((r: any) => r.properties.httpListener.id.toLowerCase() === listeners[0].id.toLowerCase())).toHaveLength(1);
+  });
+
+  it('answers 409 with the running instance URLs when the hostname is already being issued', async () => {
+    const host = randomHostname('busy');
+    const first = await post(app.harness, START, { hostnames: [{ hostname: host }] });
+    expect(first.status).toBe(202);
+    const second = await post(app.harness, START, { hostnames: [{ hostname: host }] });
+    expect(second.status).toBe(409);
+    expect(second.json()).toMatchObject({ error: { code: 'Conflict' }, id: first.json().id, statusQueryGetUri: first.json().statusQueryGetUri });
+    await app.harness.waitForCompletion(first.json().id, { timeoutMs: 60_000 });
+  });
+});
