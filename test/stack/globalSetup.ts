@@ -10,7 +10,14 @@ import { CA_DIR_ENV, writeCa } from './tls';
 export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'appgw-acme-ca-'));
   const { bundlePath } = writeCa(dir);
+  const previous = process.env.NODE_EXTRA_CA_CERTS;
   process.env[CA_DIR_ENV] = dir;
   process.env.NODE_EXTRA_CA_CERTS = bundlePath;
-  return () => rmSync(dir, { recursive: true, force: true });
+  return () => {
+    // Restore first: a process vitest starts after teardown must not look for the deleted bundle.
+    if (previous === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = previous;
+    delete process.env[CA_DIR_ENV];
+    rmSync(dir, { recursive: true, force: true });
+  };
 }
