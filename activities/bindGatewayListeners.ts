@@ -2,6 +2,6 @@ import { Activities } from '../lib/activityContracts';
 import { applyBindings } from '../lib/adapters/gateway';
 import { defineActivity } from './defineActivity';
 
-export const bindGatewayListeners = defineActivity(Activities.bindGatewayListeners, async ({ bindings }, config) =>
-  applyBindings(config, bindings, config.gateway.pollIntervalMs),
+export const bindGatewayListeners = defineActivity(Activities.bindGatewayListeners, async ({ bindings, force }, config) =>
+  applyBindings(config, bindings, config.gateway.pollIntervalMs, force ?? false),
 );

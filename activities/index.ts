@@ -12,3 +12,5 @@ import './finalizeOrder';
 import './mergeCertificate';
 import './deleteChallengeFiles';
 import './bindGatewayListeners';
+import './checkImportedCertificate';
+import './listManagedCertificates';

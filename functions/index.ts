@@ -10,3 +10,7 @@ import '../activities';
 import '../orchestrators';
 import './addCertificate';
 import './addMultipleCertificates';
+import './addCertificateWithPrivateKey';
+import './renewTimer';
+import './renewCertificatesHttpStart';
+import './listCertificates';

@@ -23,6 +23,8 @@ export const Activities = {
   mergeCertificate: 'mergeCertificate',
   deleteChallengeFiles: 'deleteChallengeFiles',
   bindGatewayListeners: 'bindGatewayListeners',
+  checkImportedCertificate: 'checkImportedCertificate',
+  listManagedCertificates: 'listManagedCertificates',
 } as const;
 export type ActivityName = (typeof Activities)[keyof typeof Activities];
 
@@ -44,7 +46,27 @@ export interface ActivityContracts {
   finalizeOrder: { input: { orderUrl: string; csrPem: string }; output: OrderStatus };
   mergeCertificate: { input: { orderUrl: string; certificateName: string }; output: Outcome<MergedCertificate> };
   deleteChallengeFiles: { input: { tokens: string[] }; output: Outcome };
-  bindGatewayListeners: { input: { bindings: Binding[] }; output: Outcome<{ updated: boolean }> };
+  /** `force`: PUT even when nothing changed, so the gateway re-reads Key Vault now. */
+  bindGatewayListeners: { input: { bindings: Binding[]; force?: boolean }; output: Outcome<{ updated: boolean }> };
+  /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */
+  checkImportedCertificate: { input: { hostname: Hostname; certificateName: string; version: string }; output: Outcome<{ secretId: string; thumbprint: string; expiresOn: string }> };
+  /** Renewal: every certificate this app manages or imported, with the renewal decision at `now`. */
+  listManagedCertificates: { input: { now: string; forceAll?: boolean; hostnames?: string[] }; output: { ok: true; certificates: ManagedCertificate[] } };
+}
+
+export interface ManagedCertificate {
+  readonly certificateName: string;
+  readonly hostnames: string[];
+  readonly source: 'acme' | 'imported';
+  readonly acmeDirectory?: string;
+  readonly version: string;
+  readonly thumbprint: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  /** When renewal becomes due (ISO); for imported certificates, when to warn. */
+  readonly renewAfter: string;
+  readonly due: boolean;
+  readonly reason: string;
 }
 
 export type ActivityInput<K extends ActivityName> = ActivityContracts[K]['input'];

@@ -39,6 +39,15 @@ export interface AppConfig {
   /** DNS servers for the ownership pre-check (host or host:port); empty = the system's resolvers. */
   readonly dnsServers: readonly string[];
   readonly maxHostnamesPerRequest: number;
+  readonly renewal: {
+    /** NCRONTAB (six fields) for the renewal timer; empty = daily at a per-installation jittered time. */
+    readonly schedule?: string;
+    /** Renew when fewer than this many days remain, instead of the lifetime fraction / ARI window. */
+    readonly beforeExpiryDays?: number;
+    readonly concurrency: number;
+    /** PUT the gateway right after renewal instead of waiting for its ~4-hourly Key Vault poll. */
+    readonly refreshGateway: boolean;
+  };
 }
 
 /** Setting names, as they appear in app settings. */
@@ -65,6 +74,10 @@ export const Settings = {
   CertificateKeySize: 'CertificateKeySize',
   DnsServers: 'DnsServers',
   MaxHostnamesPerRequest: 'MaxHostnamesPerRequest',
+  RenewalSchedule: 'RenewalSchedule',
+  RenewBeforeExpiryDays: 'RenewBeforeExpiryDays',
+  RenewalConcurrency: 'RenewalConcurrency',
+  RenewalRefreshGateway: 'RenewalRefreshGateway',
 } as const;
 export type SettingName = (typeof Settings)[keyof typeof Settings];
 
@@ -123,6 +136,15 @@ class Reader {
     return n;
   }
 
+  boolean(name: SettingName, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
   oneOf<T extends string | number>(name: SettingName, value: T, allowed: readonly T[]): T {
     if (!allowed.includes(value)) this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
     return value;
@@ -172,6 +194,12 @@ export function parseConfig(env: Env = process.env): AppConfig {
     },
     dnsServers: (r.optional(Settings.DnsServers) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     maxHostnamesPerRequest: r.integer(Settings.MaxHostnamesPerRequest, 50, 1, 100),
+    renewal: {
+      ...(r.optional(Settings.RenewalSchedule) ? { schedule: r.optional(Settings.RenewalSchedule) } : {}),
+      ...(r.optional(Settings.RenewBeforeExpiryDays) ? { beforeExpiryDays: r.integer(Settings.RenewBeforeExpiryDays, 30, 1, 365) } : {}),
+      concurrency: r.integer(Settings.RenewalConcurrency, 5, 1, 50),
+      refreshGateway: r.boolean(Settings.RenewalRefreshGateway, false),
+    },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -18,6 +18,12 @@ export const Steps = {
   ConfigureApplicationGateway: 'ConfigureApplicationGatewayStep',
   /** Multi-hostname requests: per-hostname certificates are being issued in parallel. */
   IssueCertificates: 'IssueCertificatesStep',
+  /** Import: the user's certificate and key are checked in Key Vault before binding. */
+  ImportCertificate: 'ImportCertificateStep',
+  /** Renewal: listing managed certificates and deciding which are due. */
+  ListCertificates: 'ListCertificatesStep',
+  /** Renewal: due certificates are being renewed (bounded concurrency). */
+  RenewCertificates: 'RenewCertificatesStep',
   Completed: 'Completed',
   Failed: 'Failed',
 } as const;
@@ -43,6 +49,10 @@ export const ErrorCodes = {
   ApplicationGatewayUpdateFailed: 'ApplicationGatewayUpdateFailed',
   ApplicationGatewayAccessDenied: 'ApplicationGatewayAccessDenied',
   SomeCertificatesFailed: 'SomeCertificatesFailed',
+  CertificateKeyMismatch: 'CertificateKeyMismatch',
+  CertificateExpired: 'CertificateExpired',
+  CertificateDoesNotCoverHostname: 'CertificateDoesNotCoverHostname',
+  ImportedCertificateNotFound: 'ImportedCertificateNotFound',
   InternalError: 'InternalError',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

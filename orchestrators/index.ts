@@ -1,3 +1,5 @@
 /** Importing this module registers every orchestrator. */
 import './issueCertificate';
 import './issueCertificates';
+import './importCertificate';
+import './renewCertificates';

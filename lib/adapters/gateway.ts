@@ -59,14 +59,15 @@ export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ 
  * retryable ApplicationGatewayBusy: the orchestrator waits on a durable timer and calls again,
  * and the next call merges into the fresh configuration, so no update is lost.
  */
-export async function applyBindings(config: AppConfig, bindings: readonly Binding[], pollIntervalMs: number): Promise<Outcome<{ updated: boolean }>> {
+export async function applyBindings(config: AppConfig, bindings: readonly Binding[], pollIntervalMs: number, force = false): Promise<Outcome<{ updated: boolean }>> {
   const current = await getGateway(config);
   if (current.provisioningState === 'Updating') {
     throw new AppError('ApplicationGatewayBusy', 'The Application Gateway is being updated by another operation', true);
   }
   const merged = mergeBindings(current, bindings, config.gateway);
   if (!merged.ok) return fail('ApplicationGatewayUpdateFailed', `Cannot bind the certificates: ${merged.reason}`);
-  if (!merged.changed) return { ok: true, updated: false };
+  // A forced PUT of an unchanged configuration makes the gateway fetch Key Vault secrets again.
+  if (!merged.changed && !force) return { ok: true, updated: false };
   try {
     await networkClient(config).applicationGateways.beginCreateOrUpdateAndWait(config.gateway.resourceGroup, config.gateway.name, merged.gateway, {
       updateIntervalInMs: pollIntervalMs,
