@@ -1,2 +1,42 @@
-// Placeholder: filled in by the import/renewal work (issue #5).
-export {};
+import { app, HttpRequest, HttpResponseInit, InvocationContext, HttpResponse } from '@azure/functions';
+import * as df from 'durable-functions';
+import { getConfig } from '../lib/config';
+import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
+import { RENEWAL_INSTANCE_ID } from '../orchestrators/names';
+import { errorResponse, readBody } from './http';
+import { startRenewal } from './startRenewal';
+
+/** POST {} | {"force":true} | {"hostnames":[{"hostname":"a.example.com"}],"force":true}: renew now. */
+export async function renewCertificatesHttpStart(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit | HttpResponse> {
+  const body = await readBody(request);
+  if (!body.ok) return body.response;
+  let force = false;
+  let hostnames: string[] | undefined;
+  if (body.text.trim() !== '') {
+    const json = parseJsonBody(body.text, request.headers.get('content-type'));
+    if (!json.ok) return errorResponse(400, json.problem.code, json.problem.message);
+    const { force: forceValue, hostnames: list, ...rest } = json.value;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) return errorResponse(400, 'InvalidInput', `Unknown field ${JSON.stringify(unknown)}; accepted: "hostnames", "force"`);
+    if (forceValue !== undefined && typeof forceValue !== 'boolean') return errorResponse(400, 'InvalidInput', '"force" must be true or false');
+    force = forceValue === true;
+    if (list !== undefined) {
+      const entries = parseHostnameEntries({ hostnames: list }, { max: getConfig().maxHostnamesPerRequest });
+      if (!entries.ok) return errorResponse(400, entries.problem.code, entries.problem.message);
+      hostnames = entries.value.map((e) => e.hostname);
+    }
+  }
+  const client = df.getClient(context);
+  if (!(await startRenewal(client, { force, ...(hostnames ? { hostnames } : {}) }))) {
+    return errorResponse(409, 'Conflict', 'A renewal is already running; follow it at statusQueryGetUri', { ...client.createHttpManagementPayload(RENEWAL_INSTANCE_ID) });
+  }
+  return client.createCheckStatusResponse(request, RENEWAL_INSTANCE_ID);
+}
+
+app.http('RenewCertificatesFunctions_HttpStart', {
+  route: 'RenewCertificatesFunctions_HttpStart',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: renewCertificatesHttpStart,
+});

@@ -80,3 +80,16 @@ export async function applyBindings(config: AppConfig, bindings: readonly Bindin
   }
   return { ok: true, updated: true };
 }
+
+/** Host name → Key Vault secret id of the HTTPS listeners that serve it. */
+export async function boundHostnames(config: AppConfig): Promise<Map<string, string>> {
+  const gateway = await getGateway(config);
+  const secretByCertId = new Map((gateway.sslCertificates ?? []).map((c) => [(c.id ?? '').toLowerCase(), c.keyVaultSecretId ?? '']));
+  const result = new Map<string, string>();
+  for (const listener of gateway.httpListeners ?? []) {
+    if (listener.protocol !== 'Https') continue;
+    const secret = secretByCertId.get((listener.sslCertificate?.id ?? '').toLowerCase()) ?? '';
+    for (const host of [listener.hostName, ...(listener.hostNames ?? [])]) if (host) result.set(host.toLowerCase(), secret);
+  }
+  return result;
+}
