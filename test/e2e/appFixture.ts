@@ -14,13 +14,18 @@ export interface AppOnStack {
   stop(): Promise<void>;
 }
 
-export async function startAppOnStack(options: LocalStackOptions = {}): Promise<AppOnStack> {
+export interface AppOnStackOptions extends LocalStackOptions {
+  /** Simulates the host dying after an activity ran but before its result was stored. */
+  readonly crashAfterActivity?: (activityName: string, attempt: number) => boolean;
+}
+
+export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
   const stack = await startLocalStack(options);
   stack.applySettings();
   const registry = installFakeFunctionsCore();
   await import('../../functions/index');
   // Timers advance the virtual clock at once but also wait up to 50 ms for real, so the CA gets real time to validate.
-  const harness = new DurableHarness({ registry, maxRealTimerDelayMs: 50 });
+  const harness = new DurableHarness({ registry, maxRealTimerDelayMs: 50, ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}) });
   return {
     stack,
     harness,

@@ -45,6 +45,8 @@ export interface ArmEmulator {
   /** How long a PUT's long-running operation stays InProgress (default 50 ms). */
   setPutDurationMs(ms: number): void;
   injectPutFaults(f: { mode: 'conflict' | 'lroFailed'; count: number }): void;
+  /** Drops injected faults not yet consumed. */
+  clearPutFaults(): void;
   readonly requests: Array<{ method: string; path: string; status: number }>;
   onGatewayChanged(listener: (resourceGroup: string, name: string, gateway: any) => void): void;
 }
@@ -759,6 +761,9 @@ export async function startArmEmulator(opts: {
     },
     injectPutFaults(f) {
       for (let i = 0; i < f.count; i++) faults.push(f.mode);
+    },
+    clearPutFaults() {
+      faults.length = 0;
     },
     get requests() {
       return requests;

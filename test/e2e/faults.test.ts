@@ -1,0 +1,157 @@
+/**
+ * The fault table (issue #7): each row injects a fault into a real local server (or the host)
+ * and checks that nothing is lost, nothing is left half-done, and failures carry a code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack } from './appFixture';
+import { keyVaultCertificateName } from '../../lib/naming';
+import { hostname as asHostname } from '../../lib/hostnames';
+import { resetConfigCache } from '../../lib/config';
+
+const SINGLE = 'AddCertificateFunctions_HttpStart';
+const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
+
+async function blobCount(app: AppOnStack): Promise<number> {
+  let n = 0;
+  for await (const _ of app.stack.container.listBlobsFlat()) n += 1;
+  return n;
+}
+
+function gateway(app: AppOnStack): any {
+  return app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
+}
+
+function listeners(app: AppOnStack, host: string): any[] {
+  return gateway(app).properties.httpListeners.filter((l: any) => l.properties.hostName === host);
+}
+
+async function issue(app: AppOnStack, hosts: string[]) {
+  const response = await post(app.harness, hosts.length === 1 ? SINGLE : MULTI, { hostnames: hosts.map((hostname) => ({ hostname })) });
+  expect(response.status, response.body).toBe(202);
+  return app.harness.waitForCompletion(response.json().id, { timeoutMs: 120_000 });
+}
+
+function onStack(options: AppOnStackOptions, body: (get: () => AppOnStack) => void): void {
+  let app: AppOnStack;
+  beforeAll(async () => {
+    app = await startAppOnStack(options);
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+  body(() => app);
+}
+
+describe('fault 1: the CA rejects 30% of nonces', () => {
+  onStack({ pebbleEnv: { PEBBLE_WFE_NONCEREJECT: '30' } }, (app) => {
+    it('still issues and binds every certificate (acme-client retries badNonce)', async () => {
+      const hosts = [randomHostname('n1'), randomHostname('n2'), randomHostname('n3')];
+      const final = await issue(app(), hosts);
+      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+      for (const h of hosts) expect(listeners(app(), h)).toHaveLength(1);
+    });
+  });
+});
+
+describe('faults 3, 4, 7 on one stack', () => {
+  onStack({}, (app) => {
+    it('fault 3: Key Vault answers 429 and 503 with Retry-After for a while — retried, completes', async () => {
+      app().stack.keyVault.injectFaults({ status: 429, count: 2, retryAfterSeconds: 1 });
+      app().stack.keyVault.injectFaults({ status: 503, count: 2, retryAfterSeconds: 1 });
+      const host = randomHostname('kv');
+      const final = await issue(app(), [host]);
+      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+      const statuses = app().stack.keyVault.requests.map((r) => r.status);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+      expect(statuses.filter((s) => s === 503)).toHaveLength(2);
+      expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)))).toHaveLength(1);
+    });
+
+    it('fault 4a: the gateway answers 409 AnotherOperationInProgress twice — retried on durable timers, completes', async () => {
+      app().stack.arm.injectPutFaults({ mode: 'conflict', count: 2 });
+      const host = randomHostname('busy');
+      const rejectedBefore = app().stack.arm.rejectedPuts.length;
+      const final = await issue(app(), [host]);
+      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+      expect(app().stack.arm.rejectedPuts.slice(rejectedBefore).map((r) => r.code)).toEqual(['AnotherOperationInProgress', 'AnotherOperationInProgress']);
+      expect(listeners(app(), host)).toHaveLength(1);
+    });
+
+    it('fault 4b: every gateway update fails — Failed with its code, certificate kept, files gone, gateway unchanged', async () => {
+      const before = gateway(app()).properties;
+      app().stack.arm.injectPutFaults({ mode: 'lroFailed', count: 1000 });
+      try {
+        const host = randomHostname('lrofail');
+        const final = await issue(app(), [host]);
+        expect(final.runtimeStatus).toBe('Failed');
+        expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayUpdateFailed' });
+        expect((final.customStatus as { message: string }).message).toMatch(/certificate is in Key Vault/);
+        expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)))).toHaveLength(1);
+        expect(await blobCount(app())).toBe(0);
+        const after = gateway(app()).properties;
+        expect(after.httpListeners).toEqual(before.httpListeners);
+        expect(after.sslCertificates).toEqual(before.sslCertificates);
+        expect(after.requestRoutingRules).toEqual(before.requestRoutingRules);
+      } finally {
+        app().stack.arm.clearPutFaults();
+      }
+    });
+
+    it('fault 7: the CA fails validation — AcmeOrderInvalid, container cleaned, and a retry succeeds once fixed', async () => {
+      const stack = app().stack;
+      const original = gateway(app());
+      // The CA's path (through the gateway) breaks: the challenge path rule disappears...
+      const broken = structuredClone(original);
+      for (const map of broken.properties.urlPathMaps ?? []) {
+        map.properties.pathRules = map.properties.pathRules.filter((r: any) => !r.properties.paths.includes('/.well-known/acme-challenge/*'));
+      }
+      stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, broken);
+      // ...while our own probe still reaches the file (a path the CA does not take), so the CA is asked.
+      const probe: Server = createServer(async (req, res) => {
+        const token = (req.url ?? '').split('/').pop() ?? '';
+        const blob = await fetch(`${stack.settings.BlobContainerUrl}/${token}`);
+        res.statusCode = blob.status;
+        res.end(await blob.text());
+      });
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+      process.env.ChallengeSelfCheckPort = String((probe.address() as AddressInfo).port);
+      resetConfigCache();
+      const host = randomHostname('cafail');
+      try {
+        const final = await issue(app(), [host]);
+        expect(final.runtimeStatus).toBe('Failed');
+        expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'AcmeOrderInvalid' });
+        expect(await blobCount(app())).toBe(0);
+      } finally {
+        stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, original);
+        process.env.ChallengeSelfCheckPort = stack.settings.ChallengeSelfCheckPort!;
+        resetConfigCache();
+        await new Promise((r) => probe.close(r));
+      }
+      const retry = await issue(app(), [host]);
+      expect(retry.runtimeStatus, JSON.stringify(retry.customStatus)).toBe('Completed');
+      expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)))).toHaveLength(1);
+    });
+  });
+});
+
+describe('fault 5: the host dies after every activity, once each', () => {
+  const crashed = new Set<string>();
+  onStack({ crashAfterActivity: (name, attempt) => attempt === 1 && !crashed.has(name) && (crashed.add(name), true) }, (app) => {
+    it('replays and re-runs each interrupted activity, still ending with one version, one PUT, no files, no duplicates', async () => {
+      const hosts = [randomHostname('c1'), randomHostname('c2')];
+      const puts = app().stack.arm.putCount;
+      const final = await issue(app(), hosts);
+      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+      expect([...crashed]).toEqual(expect.arrayContaining(['getGatewayPublicIp', 'createAcmeOrder', 'uploadChallengeFiles', 'answerChallenges', 'createKeyVaultCsr', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles', 'bindGatewayListeners']));
+      for (const h of hosts) {
+        expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(h)))).toHaveLength(1);
+        expect(listeners(app(), h)).toHaveLength(1);
+      }
+      expect(app().stack.arm.putCount).toBe(puts + 1);
+      expect(await blobCount(app())).toBe(0);
+    });
+  });
+});
