@@ -1,0 +1,66 @@
+/**
+ * Security: run the flows, then scan everything a user, an operator or the durable store can see
+ * for key material, tokens and storage keys. None may appear.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { AppOnStack, post, randomHostname, startAppOnStack } from './appFixture';
+import { fakeCredential } from '../stack/localStack';
+import { AZURITE_KEY } from '../stack/azurite';
+
+function pemBody(pem: string): string[] {
+  // Distinctive slices of the base64 body: a leak of any part of a key is a leak.
+  const body = pem.replace(/-----[^-]+-----|\s/g, '');
+  return [body.slice(64, 128), body.slice(-128, -64)].filter((s) => s.length >= 32);
+}
+
+describe('nothing secret is observable', () => {
+  let app: AppOnStack;
+  const observed: string[] = [];
+  beforeAll(async () => {
+    app = await startAppOnStack();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('issuance, a failure and renewal expose no key, token or storage key in responses, customStatus, history or logs', async () => {
+    const good = randomHostname('scan');
+    const bad = randomHostname('scanbad');
+    await app.stack.pebble.setARecord(bad, '127.0.0.9');
+    for (const body of [{ hostnames: [{ hostname: good }, { hostname: bad }] }]) {
+      const response = await post(app.harness, 'AddMultipleCertificatesFunctions_HttpStart', body);
+      observed.push(response.body);
+      await app.harness.waitForCompletion(response.json().id, { timeoutMs: 90_000 });
+    }
+    const renew = await post(app.harness, 'RenewCertificatesFunctions_HttpStart', { force: true });
+    observed.push(renew.body);
+    await app.harness.waitForCompletion(renew.json().id, { timeoutMs: 90_000 });
+    const list = await app.harness.callHttp('ListCertificates', { method: 'GET', url: 'http://localhost:7071/api/certificates' });
+    observed.push(list.body);
+
+    for (const id of app.harness.instanceIds()) {
+      const status = app.harness.getStatus(id);
+      observed.push(JSON.stringify(status.input), JSON.stringify(status.output), JSON.stringify(status.customStatus), JSON.stringify(status.history));
+      observed.push(...app.harness.customStatusHistory(id).map((s) => JSON.stringify(s)));
+    }
+    observed.push(...app.harness.logs.map((l) => l.message));
+    const everything = observed.join('\n');
+
+    const accountKey = (await new SecretClient(app.stack.keyVault.url, fakeCredential, { disableChallengeResourceVerification: true }).getSecret('acme-account-key')).value ?? '';
+    expect(accountKey).toMatch(/PRIVATE KEY/);
+    const forbidden = [
+      'PRIVATE KEY',
+      ...app.stack.keyVault.privateKeyPems().flatMap(pemBody),
+      ...pemBody(accountKey),
+      'test-token-not-a-secret',
+      AZURITE_KEY,
+      'Bearer ',
+    ];
+    expect(app.stack.keyVault.privateKeyPems().length).toBeGreaterThan(0);
+    for (const needle of forbidden) expect(everything.includes(needle), `found ${needle.slice(0, 20)}…`).toBe(false);
+    // Error texts carry no stack frames or SDK request ids.
+    expect(everything).not.toMatch(/\n\s+at .+\.(ts|js):\d+/);
+    expect(everything).not.toMatch(/x-ms-request-id|RequestId:/i);
+  });
+});
