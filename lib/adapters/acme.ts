@@ -3,6 +3,7 @@
  * created once: a new account per run would hit the CA's accounts-per-IP limit and lose the
  * account's rate-limit history. Orders are referred to by URL between activities.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client } from 'acme-client';
 import type { AppConfig } from '../config';
 import { secretClient } from '../clients';
@@ -12,13 +13,28 @@ import { keyVaultError } from './keyVault';
 
 type Acme = typeof import('acme-client');
 let acmeModule: Acme | undefined;
+
+/**
+ * acme-client turns an error response into a bare Error (the problem detail only), losing the
+ * Retry-After header. An interceptor records it in the calling activity's async context, which
+ * stays correct while several activities run at once in one worker.
+ */
+const lastRetryAfter = new AsyncLocalStorage<{ retryAfter?: string }>();
+
 function acme(): Acme {
   if (!acmeModule) {
     acmeModule = require('acme-client') as Acme;
-    // acme-client retries 429/5xx by sleeping for Retry-After inside the request. A long
-    // Retry-After must become a durable timer instead, so its own retries are kept short.
+    // acme-client retries 429/5xx by sleeping for Retry-After inside the request. Waiting belongs
+    // on a durable timer (Let's Encrypt's Retry-After can be hours), so its own retries are off;
+    // the durable retry policy covers 5xx. badNonce retries (RFC 8555 §6.5) are separate and stay.
     const defaults = acmeModule.axios.defaults as unknown as { acmeSettings: Record<string, number> };
-    defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 1, retryDefaultDelay: 1 };
+    defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 0 };
+    acmeModule.axios.interceptors.response.use((response) => {
+      const store = lastRetryAfter.getStore();
+      const header = response.headers?.['retry-after'];
+      if (store && response.status === 429 && header) store.retryAfter = String(header);
+      return response;
+    });
   }
   return acmeModule;
 }
@@ -82,7 +98,7 @@ interface AcmeHttpError {
 }
 
 function retryAfterSeconds(error: unknown): number | undefined {
-  const header = (error as AcmeHttpError).response?.headers?.['retry-after'];
+  const header = (error as AcmeHttpError).response?.headers?.['retry-after'] ?? lastRetryAfter.getStore()?.retryAfter;
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds));
@@ -108,6 +124,10 @@ export interface OrderRef {
 }
 
 export async function createOrder(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
+  return lastRetryAfter.run({}, () => createOrderIn(config, hostname));
+}
+
+async function createOrderIn(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
   const client = await acmeClient(config);
   try {
     const order = await client.createOrder({ identifiers: [{ type: 'dns', value: hostname }] });

@@ -9,6 +9,8 @@ import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack } 
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../../lib/hostnames';
 import { resetConfigCache } from '../../lib/config';
+import { loadCa } from '../stack/tls';
+import { AcmeProxy, startAcmeProxy } from '../stack/acmeProxy';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
@@ -152,6 +154,41 @@ describe('fault 5: the host dies after every activity, once each', () => {
       }
       expect(app().stack.arm.putCount).toBe(puts + 1);
       expect(await blobCount(app())).toBe(0);
+    });
+  });
+});
+
+describe('fault 2: the CA answers 429 with Retry-After on new-order', () => {
+  onStack({}, (app) => {
+    let proxy: AcmeProxy;
+    beforeAll(async () => {
+      proxy = await startAcmeProxy({ ca: loadCa(), upstreamDirectoryUrl: app().stack.pebble.directoryUrl });
+      process.env.AcmeEndpoint = proxy.directoryUrl;
+      resetConfigCache();
+    });
+    afterAll(async () => {
+      await proxy?.stop();
+    });
+
+    it('waits at least Retry-After on a durable timer, then retries and completes', async () => {
+      proxy.rateLimitNewOrders(1, 120);
+      const response = await post(app().harness, SINGLE, { hostnames: [{ hostname: randomHostname('rl') }] });
+      const final = await app().harness.waitForCompletion(response.json().id, { timeoutMs: 60_000 });
+      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+      expect(proxy.rateLimited).toBe(1);
+      const timers = final.history.filter((e) => e.EventType === 10).map((e) => new Date(String(e.FireAt)).getTime() - new Date(e.Timestamp).getTime());
+      expect(Math.max(...timers)).toBeGreaterThanOrEqual(120_000);
+      expect(app().harness.customStatusHistory(response.json().id).some((s: any) => /rate limiting; waiting 120 s/.test(s.message))).toBe(true);
+    });
+
+    it('fails with AcmeRateLimited and says when to try again when the limit lasts too long', async () => {
+      proxy.rateLimitNewOrders(10, 7200);
+      const response = await post(app().harness, SINGLE, { hostnames: [{ hostname: randomHostname('rl') }] });
+      const final = await app().harness.waitForCompletion(response.json().id, { timeoutMs: 60_000 });
+      expect(final.runtimeStatus).toBe('Failed');
+      expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'AcmeRateLimited' });
+      expect((final.customStatus as { message: string }).message).toMatch(/Try again after \d{4}-\d\d-\d\dT/);
+      proxy.rateLimitNewOrders(0, 0);
     });
   });
 });

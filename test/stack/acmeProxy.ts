@@ -1,0 +1,58 @@
+/**
+ * An HTTPS proxy in front of Pebble that can answer new-order with 429 + Retry-After, as Let's
+ * Encrypt does when a rate limit is hit. It keeps the Host header, so Pebble builds every URL
+ * (and checks every JWS "url", RFC 8555 §6.4) against the proxy's address.
+ */
+import { createServer, request } from 'node:https';
+import { AddressInfo } from 'node:net';
+import { PemPair, issueServerCert } from './tls';
+
+export interface AcmeProxy {
+  readonly directoryUrl: string;
+  rateLimitNewOrders(count: number, retryAfterSeconds: number): void;
+  readonly rateLimited: number;
+  stop(): Promise<void>;
+}
+
+export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: string }): Promise<AcmeProxy> {
+  const upstream = new URL(opts.upstreamDirectoryUrl);
+  let pending = 0;
+  let retryAfter = 0;
+  let rateLimited = 0;
+  const pems = issueServerCert(opts.ca);
+  const server = createServer({ key: pems.keyPem, cert: pems.certPem }, (req, res) => {
+    if (req.method === 'POST' && req.url === '/order-plz' && pending > 0) {
+      pending -= 1;
+      rateLimited += 1;
+      req.resume();
+      res.writeHead(429, { 'Content-Type': 'application/problem+json', 'Retry-After': String(retryAfter) });
+      res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many new orders recently', status: 429 }));
+      return;
+    }
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    forward.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    directoryUrl: `https://127.0.0.1:${port}${upstream.pathname}`,
+    rateLimitNewOrders(count, seconds) {
+      pending = count;
+      retryAfter = seconds;
+    },
+    get rateLimited() {
+      return rateLimited;
+    },
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+}
