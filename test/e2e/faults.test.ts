@@ -3,7 +3,7 @@
  * and checks that nothing is lost, nothing is left half-done, and failures carry a code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, Server } from 'node:http';
+import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
@@ -189,6 +189,60 @@ describe('fault 2: the CA answers 429 with Retry-After on new-order', () => {
       expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'AcmeRateLimited' });
       expect((final.customStatus as { message: string }).message).toMatch(/Try again after \d{4}-\d\d-\d\dT/);
       proxy.rateLimitNewOrders(0, 0);
+    });
+  });
+});
+
+describe('fault 8: Blob Storage refuses deletes during clean-up', () => {
+  onStack({}, (app) => {
+    let proxy: Server;
+    let failDeletes = 0;
+    let refused = 0;
+    beforeAll(async () => {
+      // The app reaches storage through this proxy; the gateway data plane reads Azurite directly.
+      const target = new URL(app().stack.azurite.blobEndpoint);
+      proxy = createServer((req, res) => {
+        if (req.method === 'DELETE' && failDeletes > 0) {
+          failDeletes -= 1;
+          refused += 1;
+          req.resume();
+          res.writeHead(403, { 'x-ms-error-code': 'AuthorizationFailure' });
+          res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationFailure</Code><Message>This request is not authorized.</Message></Error>');
+          return;
+        }
+        const forward = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        req.pipe(forward);
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      process.env.BlobContainerUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}/acme-challenge`;
+      resetConfigCache();
+    });
+    afterAll(async () => {
+      await new Promise((r) => proxy?.close(r));
+    });
+
+    it('retries the clean-up until the files are deleted', async () => {
+      failDeletes = 3;
+      const final = await issue(app(), [randomHostname('del')]);
+      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+      expect(refused).toBe(3);
+      expect(await blobCount(app())).toBe(0);
+    });
+
+    it('reports (does not swallow) a clean-up that never succeeds, while keeping the issued certificate', async () => {
+      failDeletes = 1000;
+      try {
+        const final = await issue(app(), [randomHostname('del')]);
+        expect(final.runtimeStatus).toBe('Completed');
+        expect((final.customStatus as { message: string }).message).toMatch(/could not be deleted from Blob Storage/);
+        expect(JSON.stringify(final.output)).toMatch(/could not be deleted/);
+        expect(await blobCount(app())).toBe(1);
+      } finally {
+        failDeletes = 0;
+      }
     });
   });
 });
