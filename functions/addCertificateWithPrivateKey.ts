@@ -1,2 +1,91 @@
-// Placeholder: filled in by the import/renewal work (issue #5).
-export {};
+/**
+ * POST {"hostnames":[{"hostname","privatekey","certificate","password"?}]}: bind a certificate the
+ * user already has. Everything secret is handled here and only here: the body is validated in
+ * memory, imported into Key Vault as a PFX, and only then is the orchestration started, with the
+ * certificate's name and version as its input. Durable inputs, outputs and histories are stored
+ * in the task hub and shown by the status API, so the key and password must never reach them.
+ */
+import { app, HttpHandler } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { getConfig } from '../lib/config';
+import { AppError } from '../lib/errors';
+import { importCertificateVersion } from '../lib/adapters/keyVaultImport';
+import { keyVaultError } from '../lib/adapters/keyVault';
+import { validateImport } from '../lib/importValidation';
+import { issuanceInstanceId, keyVaultCertificateName, nameStem } from '../lib/naming';
+import type { Hostname } from '../lib/hostnames';
+import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
+import { IMPORT_CERTIFICATE_ORCHESTRATOR, ImportCertificateInput } from '../orchestrators/importCertificate';
+import { errorResponse, readBody } from './http';
+
+const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+export function importInstanceId(hostname: Hostname): string {
+  return `import-${nameStem(hostname)}`;
+}
+
+async function runningInstance(client: DurableClient, instanceId: string): Promise<boolean> {
+  try {
+    const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
+    return ACTIVE.has(String(status.runtimeStatus));
+  } catch {
+    // The client throws for an unknown instance id (HTTP 404 from the extension).
+    return false;
+  }
+}
+
+export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request, context) => {
+  const body = await readBody(request);
+  if (!body.ok) return body.response;
+  const json = parseJsonBody(body.text, request.headers.get('content-type'));
+  if (!json.ok) return errorResponse(400, json.problem.code, json.problem.message);
+  const entries = parseHostnameEntries(json.value, { max: 1, exactlyOne: true, extraFields: ['privatekey', 'certificate', 'password'] as const });
+  if (!entries.ok) return errorResponse(400, entries.problem.code, entries.problem.message);
+  const entry = entries.value[0];
+  if (!entry) return errorResponse(400, 'InvalidInput', 'This endpoint takes exactly one hostname');
+  const { hostname } = entry;
+
+  const validated = validateImport({ hostname, privatekey: entry.fields.privatekey, certificate: entry.fields.certificate, password: entry.fields.password }, new Date());
+  if (!validated.ok) return errorResponse(400, validated.code, validated.message);
+
+  const client = df.getClient(context);
+  for (const id of [importInstanceId(hostname), issuanceInstanceId(hostname)]) {
+    if (await runningInstance(client, id)) {
+      return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being ${id.startsWith('import-') ? 'imported' : 'issued'}; follow its progress at statusQueryGetUri`, {
+        ...client.createHttpManagementPayload(id),
+      });
+    }
+  }
+
+  const config = getConfig();
+  const certificateName = keyVaultCertificateName(hostname);
+  let version: string;
+  try {
+    ({ version } = await importCertificateVersion(config, certificateName, hostname, validated));
+  } catch (error) {
+    const coded = error instanceof AppError ? error : keyVaultError('Importing the certificate into Key Vault', error);
+    // Only the code and our own message: an SDK error can carry request ids and URLs.
+    context.warn(`Import for ${hostname} failed: ${coded.message}`);
+    return errorResponse(coded.retryable ? 503 : 502, coded.code, coded.detail);
+  }
+
+  const instanceId = importInstanceId(hostname);
+  const input: ImportCertificateInput = { hostname, certificateName, version };
+  try {
+    await client.startNew(IMPORT_CERTIFICATE_ORCHESTRATOR, { instanceId, input });
+  } catch {
+    context.error(`Imported ${certificateName} version ${version} for ${hostname}, but ${instanceId} could not be started`);
+    return errorResponse(500, 'InternalError', `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`);
+  }
+  context.log(`Imported ${certificateName} version ${version} for ${hostname}; started ${instanceId}`);
+  return client.createCheckStatusResponse(request, instanceId);
+};
+
+app.http('AddCertificateWithPrivateKeyFunctions_HttpStart', {
+  route: 'AddCertificateWithPrivateKeyFunctions_HttpStart',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: addCertificateWithPrivateKeyHttpStart,
+});
