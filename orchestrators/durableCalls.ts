@@ -16,7 +16,7 @@ function retry(firstMs: number, attempts: number, coefficient: number, maxMs: nu
 /** Throttling and blips of Key Vault, ACME or DNS: 5 s, 10 s, 20 s, 40 s — long enough for a 429's Retry-After. */
 export const TRANSIENT_RETRY = retry(5_000, 5, 2, 60_000);
 
-/** A gateway PUT takes minutes in Azure and a concurrent one is refused: 15 s doubling to 4 min, ~20 min in all. */
+/** Transient gateway faults (5xx, a long-running update that ended Failed): 15 s doubling to 4 min, ~20 min in all. Contention is handled by bindGateway's own wait loop. */
 export const GATEWAY_RETRY = retry(15_000, 8, 2, 240_000);
 
 /** Clean-up must happen: more attempts over a longer span than other steps. */

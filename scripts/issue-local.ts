@@ -3,27 +3,14 @@
  * ARM emulators, the gateway data plane), POSTs to the real starter and follows the real
  * orchestration, printing each customStatus step and the result. Nothing leaves this machine.
  */
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { CA_DIR_ENV, writeCa } from '../test/stack/tls';
+import { ensureTestCaTrusted } from '../test/stack/trustTestCa';
 
 const root = resolve(__dirname, '..');
 
-async function relaunchTrustingTestCa(): Promise<never> {
-  // NODE_EXTRA_CA_CERTS is read only at process start: create the CA, then run again with it.
-  const dir = join(root, '.local-stack', 'ca');
-  const { bundlePath } = writeCa(dir);
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: bundlePath, [CA_DIR_ENV]: dir },
-  });
-  const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
-  if (!process.env[CA_DIR_ENV]) await relaunchTrustingTestCa();
+  await ensureTestCaTrusted(root);
   const { startAppOnStack, randomHostname, post, servedCertificate } = await import('../test/e2e/appFixture');
   const started = Date.now();
   const app = await startAppOnStack();

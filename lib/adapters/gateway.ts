@@ -55,14 +55,14 @@ export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ 
 }
 
 /**
- * GET, merge, PUT with If-Match. A gateway mid-update or a concurrent writer (409, 412) throws a
- * retryable ApplicationGatewayBusy: the orchestrator waits on a durable timer and calls again,
- * and the next call merges into the fresh configuration, so no update is lost.
+ * GET, merge, PUT with If-Match. A gateway mid-update or a concurrent writer (409, 412) comes back
+ * as ApplicationGatewayBusy: the orchestrator waits on a durable timer and calls again, and the
+ * next call merges into the fresh configuration, so no update is lost.
  */
 export async function applyBindings(config: AppConfig, bindings: readonly Binding[], pollIntervalMs: number, force = false): Promise<Outcome<{ updated: boolean }>> {
   const current = await getGateway(config);
   if (current.provisioningState === 'Updating') {
-    throw new AppError('ApplicationGatewayBusy', 'The Application Gateway is being updated by another operation', true);
+    return fail('ApplicationGatewayBusy', 'The Application Gateway is being updated by another operation');
   }
   const merged = mergeBindings(current, bindings, config.gateway);
   if (!merged.ok) return fail('ApplicationGatewayUpdateFailed', `Cannot bind the certificates: ${merged.reason}`);
@@ -75,6 +75,8 @@ export async function applyBindings(config: AppConfig, bindings: readonly Bindin
     });
   } catch (error) {
     const wrapped = armError('Updating the Application Gateway', error);
+    // Busy is contention, not a fault: the orchestrator waits its turn on jittered timers.
+    if (wrapped.code === 'ApplicationGatewayBusy') return fail(wrapped.code, wrapped.detail);
     if (wrapped.retryable) throw wrapped;
     return fail(wrapped.code, wrapped.detail);
   }

@@ -17,6 +17,8 @@ export interface AppOnStack {
 export interface AppOnStackOptions extends LocalStackOptions {
   /** Simulates the host dying after an activity ran but before its result was stored. */
   readonly crashAfterActivity?: (activityName: string, attempt: number) => boolean;
+  /** See DurableHarnessOptions.timerMode. */
+  readonly timerMode?: 'quiescent' | 'wallClock';
 }
 
 export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
@@ -25,7 +27,7 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
   const registry = installFakeFunctionsCore();
   await import('../../functions/index');
   // Timers advance the virtual clock at once but also wait up to 50 ms for real, so the CA gets real time to validate.
-  const harness = new DurableHarness({ registry, maxRealTimerDelayMs: 50, ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}) });
+  const harness = new DurableHarness({ registry, maxRealTimerDelayMs: 50, ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}), ...(options.timerMode ? { timerMode: options.timerMode } : {}) });
   return {
     stack,
     harness,

@@ -14,6 +14,7 @@
 import {
   createHash,
   createPrivateKey,
+  generateKeyPair,
   generateKeyPairSync,
   randomBytes,
   X509Certificate,
@@ -212,6 +213,13 @@ async function serve(req: IncomingMessage, res: ServerResponse, vault: Vault, fa
       }
     }
     const ctx: Ctx = { method, path: url.pathname, query: url.searchParams, body };
+    const create = method === 'POST' ? /^\/certificates\/([0-9a-zA-Z-]+)\/create$/.exec(url.pathname) : null;
+    if (create) {
+      // Key Vault makes keys on its own servers; generating them synchronously here would stall the
+      // whole test process (harness and every emulator) for ~200 ms per key.
+      const bits = num(obj(obj(body.policy)?.key_props)?.key_size) ?? 2048;
+      vault.stashKey(create[1] ?? '', await newRsaKeyPemAsync(bits));
+    }
     return send(res, route(vault, ctx));
   } catch (e) {
     if (e instanceof KvError) return send(res, errorReply(e));
@@ -347,6 +355,12 @@ class Vault {
 
   // --- certificates -------------------------------------------------------------------------
 
+  /** A key made off the event loop for the next create of `name`. */
+  private readonly stashedKeys = new Map<string, string>();
+  stashKey(name: string, keyPem: string): void {
+    this.stashedKeys.set(name.toLowerCase(), keyPem);
+  }
+
   createCertificate(name: string, body: Wire): Reply {
     if (this.secrets.has(name.toLowerCase())) throw conflictWithSecret(name);
     this.refuseWhilePending(name);
@@ -361,7 +375,9 @@ class Vault {
     const keyProps = obj(policy.key_props) ?? {};
     const x509 = obj(policy.x509_props) ?? {};
     const previous = rec.versions.at(-1);
-    const keyPem = keyProps.reuse_key === true && previous ? previous.keyPem : newRsaKeyPem(num(keyProps.key_size) ?? 2048);
+    const stashed = this.stashedKeys.get(name.toLowerCase());
+    this.stashedKeys.delete(name.toLowerCase());
+    const keyPem = keyProps.reuse_key === true && previous ? previous.keyPem : stashed ?? newRsaKeyPem(num(keyProps.key_size) ?? 2048);
     const now = unixNow();
     const attributes = obj(body.attributes);
     const tags = strMap(body.tags);
@@ -756,6 +772,14 @@ function importedPolicy(url: string, name: string, leafDerBytes: Buffer, keyPem:
 // ---------------------------------------------------------------------------------------------
 // Crypto helpers
 // ---------------------------------------------------------------------------------------------
+
+function newRsaKeyPemAsync(bits: number): Promise<string> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('rsa', { modulusLength: bits }, (error, _publicKey, privateKey) =>
+      error ? reject(error) : resolve(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+    ),
+  );
+}
 
 function newRsaKeyPem(bits: number): string {
   // Native key generation: node-forge's pure-JS RSA takes seconds per key.

@@ -112,6 +112,12 @@ export interface DurableHarnessOptions {
    * servers an orchestration polls (Pebble validating a challenge) get real time to progress.
    */
   maxRealTimerDelayMs?: number;
+  /**
+   * 'quiescent' (default, deterministic): a timer fires only when nothing else runs, one at a time.
+   * 'wallClock': each timer fires once its real delay has passed, whatever else runs — like the
+   * real host, where instances' timers are independent. Benchmarks use it; tests keep the default.
+   */
+  timerMode?: 'quiescent' | 'wallClock';
   /** Receives every captured log line and the harness's own notes (e.g. `console.log`). */
   log?: (line: string) => void;
   /**
@@ -360,6 +366,7 @@ export class DurableHarness {
 
   private readonly registry: Registry;
   private readonly maxRealTimerDelayMs: number;
+  private readonly timerMode: 'quiescent' | 'wallClock';
   private readonly taskHubName: string;
   private readonly systemKey = randomBytes(16).toString('base64url');
   private clockMs: number;
@@ -380,6 +387,7 @@ export class DurableHarness {
   constructor(private readonly options: DurableHarnessOptions) {
     this.registry = options.registry;
     this.maxRealTimerDelayMs = Math.max(0, options.maxRealTimerDelayMs ?? 0);
+    this.timerMode = options.timerMode ?? 'quiescent';
     this.taskHubName = options.taskHubName ?? 'TestHubName';
     this.clockMs = (options.startTime ?? new Date()).getTime();
   }
@@ -1000,6 +1008,21 @@ export class DurableHarness {
     this.pumping = true;
     try {
       while (!this.closed && this.timers.length > 0) {
+        if (this.timerMode === 'wallClock') {
+          const now = Date.now();
+          const ready = this.timers.filter((t) => t.realReadyAt <= now).sort((a, b) => a.fireAt - b.fireAt || a.seq - b.seq);
+          if (ready.length === 0) {
+            const soonest = Math.min(...this.timers.map((t) => t.realReadyAt));
+            await Promise.race([delay(Math.max(1, soonest - now)), this.nextChange()]);
+            continue;
+          }
+          this.timers = this.timers.filter((t) => !ready.includes(t));
+          for (const t of ready) {
+            if (t.fireAt > this.clockMs) this.clockMs = t.fireAt;
+            this.deliver(t.instance, t.generation, this.event(EventType.TimerFired, { TimerId: t.taskId, FireAt: iso(t.fireAt) }));
+          }
+          continue;
+        }
         if (!this.isQuiescent()) {
           await this.nextChange();
           continue;

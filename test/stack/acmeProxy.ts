@@ -11,6 +11,8 @@ export interface AcmeProxy {
   readonly directoryUrl: string;
   rateLimitNewOrders(count: number, retryAfterSeconds: number): void;
   readonly rateLimited: number;
+  /** Every request that reached the proxy: the app's ACME traffic, for benchmarks. */
+  readonly requestCount: number;
   stop(): Promise<void>;
 }
 
@@ -19,8 +21,10 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   let pending = 0;
   let retryAfter = 0;
   let rateLimited = 0;
+  let requestCount = 0;
   const pems = issueServerCert(opts.ca);
   const server = createServer({ key: pems.keyPem, cert: pems.certPem }, (req, res) => {
+    requestCount += 1;
     if (req.method === 'POST' && req.url === '/order-plz' && pending > 0) {
       pending -= 1;
       rateLimited += 1;
@@ -52,6 +56,9 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
     },
     get rateLimited() {
       return rateLimited;
+    },
+    get requestCount() {
+      return requestCount;
     },
     stop: () => new Promise((r) => server.close(() => r())),
   };

@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: measures the app on the local stack, side by side with a baseline, and prints a
+ * table (also written to bench/results/latest.json). Benchmarks report; they do not pass or fail.
+ * The machine is shared and noisy: compare ratios, not absolute times.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureTestCaTrusted } from '../test/stack/trustTestCa';
+
+const root = resolve(__dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Row { readonly name: string; readonly value: string; readonly target?: string }
+
+function coldStart(): { ms: number; rssMb: number; heapMb: number } {
+  // A fresh Node process loads the compiled entry point, as the Functions host does on a cold start.
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+  const sample = JSON.parse(require('node:fs').readFileSync(join(root, 'local.settings.sample.json'), 'utf8')).Values as Record<string, string>;
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(join(root, 'dist', 'functions', 'index.js'))});const ms=Number(process.hrtime.bigint()-t)/1e6;const m=process.memoryUsage();console.log(JSON.stringify({ms,rss:m.rss,heap:m.heapUsed}))`;
+  const samples = Array.from({ length: RUNS }, () => {
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...sample }, encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop() ?? '{}';
+    return JSON.parse(line) as { ms: number; rss: number; heap: number };
+  });
+  return { ms: median(samples.map((s) => s.ms)), rssMb: median(samples.map((s) => s.rss)) / 2 ** 20, heapMb: median(samples.map((s) => s.heap)) / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  await ensureTestCaTrusted(root);
+  const { startAppOnStack, post, randomHostname } = await import('../test/e2e/appFixture');
+  const { startAcmeProxy } = await import('../test/stack/acmeProxy');
+  const { loadCa } = await import('../test/stack/tls');
+  const { resetConfigCache } = await import('../lib/config');
+  const { baselineClient, baselineIssue } = await import('./baseline');
+  const results: Record<string, unknown> = { machine: { cpus: require('node:os').cpus().length, node: process.version }, runs: RUNS, at: new Date().toISOString() };
+  const rows: Row[] = [];
+
+  // A stack whose ACME traffic goes through a counting proxy.
+  async function stackWithProxy() {
+    // Timers fire on wall time, each on its own, as on the real host (tests use the deterministic mode).
+    const app = await startAppOnStack({ timerMode: 'wallClock' });
+    const proxy = await startAcmeProxy({ ca: loadCa(), upstreamDirectoryUrl: app.stack.pebble.directoryUrl });
+    process.env.AcmeEndpoint = proxy.directoryUrl;
+    resetConfigCache();
+    return { app, proxy, stop: async () => { await proxy.stop(); await app.stop(); } };
+  }
+
+  async function issueBatch(app: Awaited<ReturnType<typeof startAppOnStack>>, hosts: string[]) {
+    const t0 = performance.now();
+    const r = await post(app.harness, hosts.length === 1 ? 'AddCertificateFunctions_HttpStart' : 'AddMultipleCertificatesFunctions_HttpStart', { hostnames: hosts.map((hostname) => ({ hostname })) });
+    if (r.status !== 202) throw new Error(`starter answered ${r.status}: ${r.body}`);
+    const final = await app.harness.waitForCompletion(r.json().id, { timeoutMs: 600_000 });
+    if (final.runtimeStatus !== 'Completed') throw new Error(`orchestration ${final.runtimeStatus}: ${JSON.stringify(final.customStatus)}`);
+    return performance.now() - t0;
+  }
+
+  // 1. Issuance overhead vs the direct acme-client baseline, interleaved so noise hits both alike.
+  {
+    const { app, stop } = await stackWithProxy();
+    const client = await baselineClient(app.stack);
+    await issueBatch(app, [randomHostname('warm')]);
+    await baselineIssue(app.stack, client, randomHostname('warmb'));
+    const appMs: number[] = [];
+    const baseMs: number[] = [];
+    for (let i = 0; i < RUNS; i += 1) {
+      appMs.push(await issueBatch(app, [randomHostname('ovh')]));
+      const t0 = performance.now();
+      await baselineIssue(app.stack, client, randomHostname('base'));
+      baseMs.push(performance.now() - t0);
+    }
+    await stop();
+    const ratio = median(appMs) / median(baseMs);
+    results.issuance = { appMs: median(appMs), baselineMs: median(baseMs), ratio, appSamples: appMs, baselineSamples: baseMs };
+    rows.push({ name: 'issuance: app 202→Completed (median)', value: `${median(appMs).toFixed(0)} ms` });
+    rows.push({ name: 'issuance: acme-client baseline (median)', value: `${median(baseMs).toFixed(0)} ms` });
+    rows.push({ name: 'issuance overhead ratio', value: `${ratio.toFixed(2)}×`, target: '≤ 1.3×' });
+  }
+
+  // 2 + 5. Batch scaling and orchestration cost: 1, 10, 50 hostnames in one request, a fresh stack per run.
+  const batch: Record<number, unknown> = {};
+  for (const size of [1, 10, 50]) {
+    const times: number[] = [];
+    let puts = 0, acmeRequests = 0, history = 0, activities = 0;
+    const runs = size === 50 ? Math.min(RUNS, 3) : RUNS;
+    for (let run = 0; run < runs; run += 1) {
+      const { app, proxy, stop } = await stackWithProxy();
+      const putsBefore = app.stack.arm.putCount;
+      times.push(await issueBatch(app, Array.from({ length: size }, () => randomHostname('batch'))));
+      puts = app.stack.arm.putCount - putsBefore;
+      acmeRequests = proxy.requestCount;
+      history = 0;
+      activities = 0;
+      for (const id of app.harness.instanceIds()) {
+        const h = app.harness.getStatus(id).history;
+        history += h.length;
+        activities += h.filter((e) => e.EventType === 4).length;
+      }
+      await stop();
+    }
+    batch[size] = { ms: median(times), samples: times, gatewayPuts: puts, acmeRequestsPerCert: acmeRequests / size, historyEventsPerCert: history / size, activityCallsPerCert: activities / size };
+    rows.push({ name: `batch of ${size}: wall time (median of ${runs})`, value: `${median(times).toFixed(0)} ms` });
+    rows.push({ name: `batch of ${size}: gateway PUTs`, value: String(puts), target: '1' });
+    rows.push({ name: `batch of ${size}: ACME requests / cert`, value: (acmeRequests / size).toFixed(1) });
+    rows.push({ name: `batch of ${size}: history events / cert`, value: (history / size).toFixed(1) });
+    rows.push({ name: `batch of ${size}: activity calls / cert`, value: (activities / size).toFixed(1) });
+  }
+  // Context for scaling: the same 50 orders done directly with acme-client, all at once, on this stack.
+  {
+    const { app, stop } = await stackWithProxy();
+    const client = await baselineClient(app.stack);
+    const times: number[] = [];
+    for (let run = 0; run < Math.min(RUNS, 3); run += 1) {
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: 50 }, () => baselineIssue(app.stack, client, randomHostname('bb'))));
+      times.push(performance.now() - t0);
+    }
+    await stop();
+    results.baselineBatch50 = { ms: median(times), samples: times };
+    rows.push({ name: 'baseline: 50 orders at once with acme-client', value: `${median(times).toFixed(0)} ms` });
+    rows.push({ name: 'batch of 50: app vs baseline at 50', value: `${((batch[50] as { ms: number }).ms / median(times)).toFixed(2)}×` });
+  }
+  const b1 = (batch[1] as { ms: number }).ms;
+  const b50 = (batch[50] as { ms: number }).ms;
+  results.batch = batch;
+  rows.push({ name: 'batch scaling: 50 vs 1', value: `${(b50 / b1).toFixed(2)}×`, target: '≤ 3×' });
+
+  // 3. Concurrency: 10 single-hostname requests at once against one gateway.
+  {
+    const times: number[] = [];
+    let puts = 0, failed = 0, rejected = 0;
+    for (let run = 0; run < Math.min(RUNS, 3); run += 1) {
+      const { app, stop } = await stackWithProxy();
+      const putsBefore = app.stack.arm.putCount;
+      const t0 = performance.now();
+      const responses = await Promise.all(Array.from({ length: 10 }, () => post(app.harness, 'AddCertificateFunctions_HttpStart', { hostnames: [{ hostname: randomHostname('conc') }] })));
+      const finals = await Promise.all(responses.map((r) => app.harness.waitForCompletion(r.json().id, { timeoutMs: 600_000 })));
+      times.push(performance.now() - t0);
+      puts = app.stack.arm.putCount - putsBefore;
+      failed = finals.filter((f) => f.runtimeStatus !== 'Completed').length;
+      rejected = app.stack.arm.rejectedPuts.length;
+      await stop();
+    }
+    results.concurrency = { ms: median(times), samples: times, gatewayPuts: puts, failedForUsers: failed, refusedPutAttempts: rejected };
+    rows.push({ name: '10 concurrent single requests: total (median)', value: `${median(times).toFixed(0)} ms` });
+    rows.push({ name: '10 concurrent: accepted PUTs / refused attempts / failed for users', value: `${puts} / ${rejected} / ${failed}`, target: 'failed 0' });
+  }
+
+  // 4. Cold start of the entry point.
+  const cold = coldStart();
+  results.coldStart = cold;
+  rows.push({ name: 'cold start: load all registrations (median)', value: `${cold.ms.toFixed(0)} ms`, target: '≤ 400 ms' });
+  rows.push({ name: 'cold start: RSS / heap after load', value: `${cold.rssMb.toFixed(0)} MiB / ${cold.heapMb.toFixed(0)} MiB` });
+
+  const width = Math.max(...rows.map((r) => r.name.length));
+  console.log(`\n${'measure'.padEnd(width)}  ${'value'.padStart(12)}  target`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.padStart(12)}  ${r.target ?? ''}`);
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ ...results, table: rows }, null, 2));
+  console.log('\nwritten to bench/results/latest.json');
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});
