@@ -7,7 +7,6 @@
  */
 import { app, HttpHandler } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../lib/config';
 import { AppError } from '../lib/errors';
 import { importCertificateVersion } from '../lib/adapters/keyVaultImport';
@@ -18,21 +17,10 @@ import type { Hostname } from '../lib/hostnames';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IMPORT_CERTIFICATE_ORCHESTRATOR, ImportCertificateInput } from '../orchestrators/importCertificate';
 import { errorResponse, readBody } from './http';
-
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+import { isInstanceActive } from './instanceStatus';
 
 export function importInstanceId(hostname: Hostname): string {
   return `import-${nameStem(hostname)}`;
-}
-
-async function runningInstance(client: DurableClient, instanceId: string): Promise<boolean> {
-  try {
-    const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
-    return ACTIVE.has(String(status.runtimeStatus));
-  } catch {
-    // The client throws for an unknown instance id (HTTP 404 from the extension).
-    return false;
-  }
 }
 
 export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request, context) => {
@@ -51,7 +39,7 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
 
   const client = df.getClient(context);
   for (const id of [importInstanceId(hostname), issuanceInstanceId(hostname)]) {
-    if (await runningInstance(client, id)) {
+    if (await isInstanceActive(client, id)) {
       return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being ${id.startsWith('import-') ? 'imported' : 'issued'}; follow its progress at statusQueryGetUri`, {
         ...client.createHttpManagementPayload(id),
       });

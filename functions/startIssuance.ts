@@ -4,25 +4,13 @@
  */
 import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
 import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/names';
 import { errorResponse, readBody } from './http';
-
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
-
-async function runningInstance(client: DurableClient, instanceId: string): Promise<boolean> {
-  try {
-    const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
-    return ACTIVE.has(String(status.runtimeStatus));
-  } catch {
-    // The client throws for an unknown instance id (HTTP 404 from the extension).
-    return false;
-  }
-}
+import { isInstanceActive } from './instanceStatus';
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
   const body = await readBody(request);
@@ -36,7 +24,7 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   const client = df.getClient(context);
   for (const hostname of hostnames) {
     const id = issuanceInstanceId(hostname);
-    if (await runningInstance(client, id)) {
+    if (await isInstanceActive(client, id)) {
       return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being issued; follow its progress at statusQueryGetUri`, {
         ...client.createHttpManagementPayload(id),
       });
@@ -44,7 +32,7 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   }
 
   const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);
-  if (mode === 'multiple' && (await runningInstance(client, instanceId))) {
+  if (mode === 'multiple' && (await isInstanceActive(client, instanceId))) {
     return errorResponse(409, 'Conflict', 'The same set of hostnames is already being issued', { ...client.createHttpManagementPayload(instanceId) });
   }
   const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bindGateway: true } : { hostnames };

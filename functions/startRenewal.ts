@@ -1,17 +1,11 @@
 /** Starting the one renewal orchestration, shared by the timer and the HTTP starter. */
 import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../lib/config';
+import { isInstanceActive } from './instanceStatus';
 import { Orchestrators, RENEWAL_INSTANCE_ID, RenewCertificatesInput } from '../orchestrators/names';
 
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
-
-export async function renewalRunning(client: DurableClient): Promise<boolean> {
-  try {
-    const status = await client.getStatus(RENEWAL_INSTANCE_ID, { showHistory: false, showInput: false });
-    return ACTIVE.has(String(status.runtimeStatus));
-  } catch {
-    return false;
-  }
+export function renewalRunning(client: DurableClient): Promise<boolean> {
+  return isInstanceActive(client, RENEWAL_INSTANCE_ID);
 }
 
 /** Returns false when a renewal is already running (the fixed instance id keeps runs from overlapping). */
