@@ -2,7 +2,7 @@
  * Runs once in vitest's main process before the workers fork: it creates the run's test CA and
  * points NODE_EXTRA_CA_CERTS at it, so every worker process trusts the local HTTPS servers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CA_DIR_ENV, writeCa } from './tls';
@@ -14,10 +14,10 @@ export default function setup(): () => void {
   process.env[CA_DIR_ENV] = dir;
   process.env.NODE_EXTRA_CA_CERTS = bundlePath;
   return () => {
-    // Restore first: a process vitest starts after teardown must not look for the deleted bundle.
     if (previous === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
     else process.env.NODE_EXTRA_CA_CERTS = previous;
     delete process.env[CA_DIR_ENV];
-    rmSync(dir, { recursive: true, force: true });
+    // The directory (a few KB in the OS temp dir) is kept: the worker pool may start one more
+    // process after teardown with the environment it captured, and Node warns when the bundle is gone.
   };
 }
