@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   readonly ca?: PemPair;
   readonly pebbleEnv?: Record<string, string>;
   readonly challengePrefix?: string;
+  /** Pebble requires External Account Binding; the app gets the matching settings. */
+  readonly eab?: { readonly keyId: string; readonly hmacKey: string };
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -91,7 +93,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(dataPlane.stop);
 
-    const pebble = await startPebble({ ca, httpValidationPort: dataPlane.httpPort, ...(options.pebbleEnv ? { env: options.pebbleEnv } : {}) });
+    const pebble = await startPebble({
+      ca,
+      httpValidationPort: dataPlane.httpPort,
+      ...(options.pebbleEnv ? { env: options.pebbleEnv } : {}),
+      ...(options.eab ? { eab: { ...options.eab } } : {}),
+    });
     stoppers.push(pebble.stop);
 
     const settings: Record<string, string> = {
@@ -109,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       BlobChallengePrefix: challengePrefix,
       KeyVaultBaseUrl: keyVault.url,
       DnsServers: pebble.dnsServer,
+      ...(options.eab ? { AcmeEabKeyId: options.eab.keyId, AcmeEabHmacKey: options.eab.hmacKey } : {}),
     };
 
     return {

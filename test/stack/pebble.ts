@@ -21,6 +21,8 @@ export interface PebbleOptions {
   httpValidationPort: number;
   /** Extra environment, e.g. PEBBLE_WFE_NONCEREJECT for fault tests. */
   env?: Record<string, string>;
+  /** Require External Account Binding (RFC 8555 §7.3.4) with this key id and base64url HMAC key. */
+  eab?: { keyId: string; hmacKey: string };
 }
 
 export interface Pebble {
@@ -67,7 +69,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
         httpPort: opts.httpValidationPort,
         tlsPort,
         ocspResponderURL: '',
-        externalAccountBindingRequired: false,
+        externalAccountBindingRequired: opts.eab !== undefined,
+        ...(opts.eab ? { externalAccountMACKeys: { [opts.eab.keyId]: opts.eab.hmacKey } } : {}),
       },
     }),
   );
