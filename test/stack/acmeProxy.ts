@@ -9,6 +9,13 @@ import { PemPair, issueServerCert } from './tls';
 
 export interface AcmeProxy {
   readonly directoryUrl: string;
+  /**
+   * Adds RFC 9773 ACME Renewal Information, which Pebble 2.4 lacks: the directory gains
+   * `renewalInfo`, and GET {renewalInfo}/{certID} answers `window(certId)` (404 when undefined).
+   */
+  offerRenewalInfo(window: (certId: string) => { start: Date; end: Date } | undefined): void;
+  /** Certificate ids asked for, in order. */
+  readonly renewalInfoRequests: string[];
   rateLimitNewOrders(count: number, retryAfterSeconds: number): void;
   readonly rateLimited: number;
   /** Every request that reached the proxy: the app's ACME traffic, for benchmarks. */
@@ -22,9 +29,35 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   let retryAfter = 0;
   let rateLimited = 0;
   let requestCount = 0;
+  let renewalWindow: ((certId: string) => { start: Date; end: Date } | undefined) | undefined;
+  const renewalInfoRequests: string[] = [];
   const pems = issueServerCert(opts.ca);
   const server = createServer({ key: pems.keyPem, cert: pems.certPem }, (req, res) => {
     requestCount += 1;
+    if (renewalWindow && req.method === 'GET' && req.url?.startsWith('/renewal-info/')) {
+      const certId = decodeURIComponent(req.url.slice('/renewal-info/'.length));
+      renewalInfoRequests.push(certId);
+      const window = renewalWindow(certId);
+      res.writeHead(window ? 200 : 404, { 'Content-Type': 'application/json', 'Retry-After': '21600' });
+      res.end(window ? JSON.stringify({ suggestedWindow: { start: window.start.toISOString(), end: window.end.toISOString() } }) : '{}');
+      return;
+    }
+    if (renewalWindow && req.method === 'GET' && req.url === upstream.pathname) {
+      // The directory, with renewalInfo added (same origin as the proxy, as a CA would serve it).
+      const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: 'GET', headers: req.headers }, (up) => {
+        let body = '';
+        up.setEncoding('utf8');
+        up.on('data', (c: string) => (body += c));
+        up.on('end', () => {
+          const dir = JSON.parse(body) as Record<string, unknown>;
+          dir.renewalInfo = `https://${req.headers.host}/renewal-info`;
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(dir));
+        });
+      });
+      forward.end();
+      return;
+    }
     if (req.method === 'POST' && req.url === '/order-plz' && pending > 0) {
       pending -= 1;
       rateLimited += 1;
@@ -60,6 +93,10 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
     get requestCount() {
       return requestCount;
     },
+    offerRenewalInfo(window) {
+      renewalWindow = window;
+    },
+    renewalInfoRequests,
     stop: () => new Promise((r) => server.close(() => r())),
   };
 }
