@@ -10,6 +10,7 @@ export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2U
 export interface Azurite {
   readonly blobEndpoint: string;
   readonly connectionString: string;
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -26,6 +27,7 @@ export async function startAzurite(): Promise<Azurite> {
   return {
     blobEndpoint,
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`,
+    pid: proc.child.pid,
     stop: () => proc.stop(),
   };
 }

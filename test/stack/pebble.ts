@@ -38,6 +38,8 @@ export interface Pebble {
   clearRecords(host: string): Promise<void>;
   /** PEM of the root Pebble chains to (changes with every Pebble start). */
   rootPem(): Promise<string>;
+  /** Process ids of pebble and pebble-challtestsrv, to prove nothing outlives `stop`. */
+  readonly pids: readonly number[];
   stop(): Promise<void>;
 }
 
@@ -118,6 +120,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
       if (!res.ok) throw new Error(`pebble roots: ${res.status}`);
       return res.text();
     },
+    pids: [dns.child.pid, pebble?.child.pid].filter((p): p is number => typeof p === 'number'),
     stop,
   };
 }
