@@ -74,14 +74,21 @@ export function mergeBindings(current: ApplicationGateway, bindings: readonly Bi
 
   for (const binding of bindings) {
     const names = gatewayNames(binding.hostname);
-    // Reuse whatever already serves this hostname on 443 (ours or hand-made) instead of adding a duplicate listener.
+    // Reuse whatever already serves this hostname on 443 instead of adding a duplicate listener
+    // (Azure refuses two), but only where taking it over cannot break anyone else's traffic.
     let listener = gw.httpListeners.find(
       (l) => l.protocol === 'Https' && sameId(l.frontendPort?.id, portId) && listenerHostnames(l).includes(binding.hostname),
     );
-    let sslCert = listener ? gw.sslCertificates.find((c) => sameId(c.id ?? childId(gatewayId, 'sslCertificates', c.name ?? ''), listener?.sslCertificate?.id)) : undefined;
-    if (sslCert && listenerHostnames(listener ?? {}).length > 1 && sslCert.name !== names.sslCertificate) {
-      // A shared multi-host listener's certificate is someone else's; give ours its own.
-      sslCert = undefined;
+    const certIdOf = (c: { id?: string; name?: string }) => c.id ?? childId(gatewayId, 'sslCertificates', c.name ?? '');
+    let sslCert = listener ? gw.sslCertificates.find((c) => sameId(certIdOf(c), listener?.sslCertificate?.id)) : undefined;
+    if (listener && listener.name !== names.listener) {
+      const otherHosts = listenerHostnames(listener).filter((h) => h !== binding.hostname);
+      if (otherHosts.length > 0) {
+        return { ok: false, reason: `${binding.hostname} is served by listener "${listener.name}" together with ${otherHosts.join(', ')}; give ${binding.hostname} a listener of its own (or remove it from that one) so its certificate can be managed` };
+      }
+      const sharers = sslCert ? gw.httpListeners.filter((l) => l !== listener && sameId(l.sslCertificate?.id, certIdOf(sslCert ?? {}))) : [];
+      // The hand-made listener's certificate also serves other listeners (say, a wildcard): keep it, use our own.
+      if (sharers.length > 0) sslCert = undefined;
     }
     if (!sslCert) sslCert = gw.sslCertificates.find((c) => c.name === names.sslCertificate);
     if (!sslCert) {

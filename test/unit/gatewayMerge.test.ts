@@ -83,3 +83,31 @@ describe('choosePriority', () => {
     expect(choosePriority(all, 1)).toBeUndefined();
   });
 });
+
+describe('mergeBindings never breaks what others configured', () => {
+  it("refuses to take over a hand-made listener that also serves other hostnames", () => {
+    const gw = baseGateway();
+    gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
+    gw.sslCertificates?.push({ name: 'multi', id: `${GW}/sslCertificates/multi`, keyVaultSecretId: 'https://vault.example/secrets/multi' });
+    gw.httpListeners?.push({ name: 'multi-l', id: `${GW}/httpListeners/multi-l`, protocol: 'Https', hostNames: ['a.example.com', 'b.example.com'], frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/multi` } });
+    const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/together with b\.example\.com/) });
+  });
+
+  it('keeps a certificate shared with other listeners (a wildcard) and gives the hostname its own', () => {
+    const gw = baseGateway();
+    gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
+    gw.sslCertificates?.push({ name: 'wild', id: `${GW}/sslCertificates/wild`, keyVaultSecretId: 'https://vault.example/secrets/wild' });
+    for (const h of ['a', 'b']) {
+      gw.httpListeners?.push({ name: `${h}-l`, id: `${GW}/httpListeners/${h}-l`, protocol: 'Https', hostName: `${h}.example.com`, frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/wild` } });
+    }
+    const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
+    if (!result.ok) throw new Error(result.reason);
+    const wild = result.gateway.sslCertificates?.find((c) => c.name === 'wild');
+    expect(wild?.keyVaultSecretId).toBe('https://vault.example/secrets/wild');
+    const a = result.gateway.httpListeners?.find((l) => l.name === 'a-l');
+    const b = result.gateway.httpListeners?.find((l) => l.name === 'b-l');
+    expect(a?.sslCertificate?.id).not.toBe(`${GW}/sslCertificates/wild`);
+    expect(b?.sslCertificate?.id).toBe(`${GW}/sslCertificates/wild`);
+  });
+});
