@@ -51,7 +51,7 @@ export interface ActivityContracts {
   /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */
   checkImportedCertificate: { input: { hostname: Hostname; certificateName: string; version: string }; output: Outcome<{ secretId: string; thumbprint: string; expiresOn: string }> };
   /** Renewal: every certificate this app manages or imported, with the renewal decision at `now`. */
-  listManagedCertificates: { input: { now: string; forceAll?: boolean; hostnames?: string[] }; output: { ok: true; certificates: ManagedCertificate[] } };
+  listManagedCertificates: { input: { now: string; forceAll?: boolean; hostnames?: string[] }; output: Outcome<{ certificates: ManagedCertificate[] }> };
 }
 
 export interface ManagedCertificate {

@@ -97,10 +97,11 @@ export function* issueOneCertificate(context: OrchestrationContext, hostname: Ho
       report(Steps.AnswerAcmeHttp01Challenge, 'Asking the CA to validate');
       // The Key Vault key and CSR do not depend on validation: making them while the CA validates
       // saves the slowest step's latency. A pending CSR left by a failed validation is reused next time.
-      const [, early] = (yield context.df.Task.all([
+      const [answered, early] = (yield context.df.Task.all([
         callActivity(context, Activities.answerChallenges, { challengeUrls: pending.map((c) => c.challengeUrl) }),
         callActivity(context, Activities.createKeyVaultCsr, { hostname, certificateName }),
-      ])) as [unknown, ActivityOutput<'createKeyVaultCsr'>];
+      ])) as [ActivityOutput<'answerChallenges'>, ActivityOutput<'createKeyVaultCsr'>];
+      if (!answered.ok) return (outcome = failed(answered));
       csr = early;
     }
 
@@ -124,9 +125,14 @@ export function* issueOneCertificate(context: OrchestrationContext, hostname: Ho
     // Always, on success and on every failure path; a clean-up failure never hides the real outcome.
     if (files.length > 0) {
       report(Steps.DeleteValidationFileFromBlobStorage, 'Deleting the validation file');
+      let deleted = false;
       try {
-        yield callActivity(context, Activities.deleteChallengeFiles, { tokens: files.map((f) => f.token) }, CLEANUP_RETRY);
+        const result = (yield callActivity(context, Activities.deleteChallengeFiles, { tokens: files.map((f) => f.token) }, CLEANUP_RETRY)) as ActivityOutput<'deleteChallengeFiles'>;
+        deleted = result.ok;
       } catch {
+        deleted = false;
+      }
+      if (!deleted) {
         warning = `The validation file(s) ${files.map((f) => f.token).join(', ')} could not be deleted from Blob Storage; delete them by hand`;
         log(context, `${hostname}: ${warning}`);
       }

@@ -24,8 +24,17 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   const children: Task[] = hostnames.map((h) =>
     context.df.callSubOrchestrator(Orchestrators.IssueCertificate, { hostname: h, bindGateway: false } satisfies IssueCertificateInput, issuanceInstanceId(h)),
   );
-  const outputs = (yield context.df.Task.all(children)) as IssueCertificateOutput[];
-  const results: IssuanceResult[] = outputs.map((o) => o.result);
+  let results: IssuanceResult[];
+  try {
+    const outputs = (yield context.df.Task.all(children)) as IssueCertificateOutput[];
+    results = outputs.map((o) => o.result);
+  } catch (error) {
+    // Children report failures as values; this is a child failing outright (e.g. its id is taken).
+    const coded = toCodedFailure(error);
+    for (const h of hostnames) states[h] = { status: 'Failed', error: coded.code, message: coded.message, instanceId: issuanceInstanceId(h) };
+    context.df.setCustomStatus(failure(coded.code, `A per-hostname orchestration failed: ${coded.message}`, states));
+    throw new Error(`[${coded.code}] ${coded.message}`);
+  }
 
   const issued = results.filter((r): r is Extract<IssuanceResult, { ok: true }> => r.ok);
   for (const r of results) {

@@ -7,9 +7,9 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { Activities, ActivityOutput, ManagedCertificate } from '../lib/activityContracts';
 import { toCodedFailure } from '../lib/errors';
-import { hostname as parseValidHostname } from '../lib/hostnames';
+import { hostname as parseValidHostname, parseHostname } from '../lib/hostnames';
 import { nameStem } from '../lib/naming';
-import { ErrorCode, ErrorCodes, Steps, progress } from '../lib/status';
+import { ErrorCode, ErrorCodes, Steps, failure, progress } from '../lib/status';
 import type { Binding } from '../lib/gatewayMerge';
 import { bindGateway } from './bindGateway';
 import { callActivity } from './durableCalls';
@@ -28,11 +28,20 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
   const input = context.df.getInput() as RenewCertificatesInput;
   const now = context.df.currentUtcDateTime;
   context.df.setCustomStatus(progress(Steps.ListCertificates, 'Listing managed certificates'));
-  const listed = (yield callActivity(context, Activities.listManagedCertificates, {
-    now: now.toISOString(),
-    forceAll: input.force,
-    ...(input.hostnames ? { hostnames: [...input.hostnames] } : {}),
-  })) as ActivityOutput<'listManagedCertificates'>;
+  let listed: ActivityOutput<'listManagedCertificates'>;
+  try {
+    listed = (yield callActivity(context, Activities.listManagedCertificates, {
+      now: now.toISOString(),
+      forceAll: input.force,
+      ...(input.hostnames ? { hostnames: [...input.hostnames] } : {}),
+    })) as ActivityOutput<'listManagedCertificates'>;
+  } catch (error) {
+    listed = { ok: false, ...toCodedFailure(error) };
+  }
+  if (!listed.ok) {
+    context.df.setCustomStatus(failure(listed.code, `Could not list the certificates to renew: ${listed.message}`));
+    throw new Error(`[${listed.code}] ${listed.message}`);
+  }
 
   const report: RenewalReport = { renewed: [], skipped: [], failed: [], expiringImported: [], gatewayRefreshed: false };
   const due: ManagedCertificate[] = [];
@@ -41,8 +50,14 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     if (cert.source === 'imported') {
       if (new Date(cert.renewAfter) <= now) report.expiringImported.push({ hostname, certificateName: cert.certificateName, notAfter: cert.notAfter, reason: cert.reason });
       else report.skipped.push({ hostname, certificateName: cert.certificateName, renewAfter: cert.renewAfter, reason: cert.reason });
-    } else if (cert.due) due.push(cert);
-    else report.skipped.push({ hostname, certificateName: cert.certificateName, renewAfter: cert.renewAfter, reason: cert.reason });
+    } else if (!cert.due) {
+      report.skipped.push({ hostname, certificateName: cert.certificateName, renewAfter: cert.renewAfter, reason: cert.reason });
+      continue;
+    } else if (!parseHostname(cert.hostnames[0]).ok) {
+      // A hand-edited tag must not abort everyone else's renewal.
+      report.failed.push({ hostname, certificateName: cert.certificateName, error: ErrorCodes.InvalidInput, message: `The "hostnames" tag of ${cert.certificateName} holds no valid hostname` });
+      continue;
+    } else due.push(cert);
   }
 
   const bindings: Binding[] = [];

@@ -19,7 +19,12 @@ let acmeModule: Acme | undefined;
  * Retry-After header. An interceptor records it in the calling activity's async context, which
  * stays correct while several activities run at once in one worker.
  */
-const lastRetryAfter = new AsyncLocalStorage<{ retryAfter?: string }>();
+const lastResponse = new AsyncLocalStorage<{ retryAfter?: string; status?: number }>();
+
+/** Runs an ACME call with a fresh record of its last error response (status, Retry-After). */
+function withResponseRecord<T>(fn: () => Promise<T>): Promise<T> {
+  return lastResponse.run({}, fn);
+}
 
 function acme(): Acme {
   if (!acmeModule) {
@@ -30,9 +35,12 @@ function acme(): Acme {
     const defaults = acmeModule.axios.defaults as unknown as { acmeSettings: Record<string, number> };
     defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 0 };
     acmeModule.axios.interceptors.response.use((response) => {
-      const store = lastRetryAfter.getStore();
-      const header = response.headers?.['retry-after'];
-      if (store && response.status === 429 && header) store.retryAfter = String(header);
+      const store = lastResponse.getStore();
+      if (store && response.status >= 400) {
+        store.status = response.status;
+        const header = response.headers?.['retry-after'];
+        if (header) store.retryAfter = String(header);
+      }
       return response;
     });
   }
@@ -75,9 +83,15 @@ export function acmeClient(config: AppConfig): Promise<Client> {
       });
       try {
         // newAccount with a known key returns the existing account (RFC 8555 §7.3.1).
-        await created.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${config.acme.accountEmail}`] });
+        await withResponseRecord(async () => {
+          try {
+            await created.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${config.acme.accountEmail}`] });
+          } catch (error) {
+            throw acmeError('Registering the ACME account', error, 'AcmeAccountError');
+          }
+        });
       } catch (error) {
-        throw acmeError('Registering the ACME account', error, 'AcmeAccountError');
+        throw error instanceof AppError ? error : acmeError('Registering the ACME account', error, 'AcmeAccountError');
       }
       return created;
     })();
@@ -98,7 +112,7 @@ interface AcmeHttpError {
 }
 
 function retryAfterSeconds(error: unknown): number | undefined {
-  const header = (error as AcmeHttpError).response?.headers?.['retry-after'] ?? lastRetryAfter.getStore()?.retryAfter;
+  const header = (error as AcmeHttpError).response?.headers?.['retry-after'] ?? lastResponse.getStore()?.retryAfter;
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds));
@@ -109,11 +123,13 @@ function retryAfterSeconds(error: unknown): number | undefined {
 /** acme-client throws plain Errors whose message is the problem detail; a rate limit says so. */
 export function acmeError(action: string, error: unknown, fallback: 'AcmeServerError' | 'AcmeAccountError' = 'AcmeServerError'): AppError {
   const text = (error as Error).message ?? '';
-  const status = (error as AcmeHttpError).response?.status;
+  const status = (error as AcmeHttpError).response?.status ?? lastResponse.getStore()?.status;
   if (/rateLimited|rate limit|too many/i.test(text) || status === 429) {
     const after = retryAfterSeconds(error);
     return new AppError('AcmeRateLimited', `${action}: the CA's rate limit was reached${after !== undefined ? `; retry after ${after} s` : ''}. ${text.slice(0, 200)}`, false);
   }
+  // A CA's 4xx (rejectedIdentifier, caa, unauthorized, a bad EAB key) will not change on a retry;
+  // 5xx and no answer at all (network) may.
   const retryable = status === undefined || status >= 500;
   return new AppError(fallback, `${action} failed: ${text.slice(0, 300)}`, retryable);
 }
@@ -123,8 +139,8 @@ export interface OrderRef {
   readonly status: string;
 }
 
-export async function createOrder(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
-  return lastRetryAfter.run({}, () => createOrderIn(config, hostname));
+export function createOrder(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
+  return withResponseRecord(() => createOrderIn(config, hostname));
 }
 
 async function createOrderIn(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
@@ -149,7 +165,11 @@ export interface Http01Challenge {
   readonly alreadyValid: boolean;
 }
 
-export async function getHttp01Challenges(config: AppConfig, orderUrl: string): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
+export function getHttp01Challenges(config: AppConfig, orderUrl: string): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
+  return withResponseRecord(() => getHttp01ChallengesIn(config, orderUrl));
+}
+
+async function getHttp01ChallengesIn(config: AppConfig, orderUrl: string): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
   const client = await acmeClient(config);
   try {
     const order = await client.getOrder({ url: orderUrl } as never);
@@ -172,14 +192,21 @@ export async function getHttp01Challenges(config: AppConfig, orderUrl: string): 
   }
 }
 
-export async function answerChallenge(config: AppConfig, challengeUrl: string): Promise<void> {
+export function answerChallenge(config: AppConfig, challengeUrl: string): Promise<void> {
+  return withResponseRecord(() => answerChallengeIn(config, challengeUrl));
+}
+
+async function answerChallengeIn(config: AppConfig, challengeUrl: string): Promise<void> {
   const client = await acmeClient(config);
   try {
     await client.completeChallenge({ url: challengeUrl, type: 'http-01', status: 'pending', token: '' } as never);
   } catch (error) {
-    // Answering twice (a replay) is refused by some CAs once the challenge left "pending"; that is fine.
-    const text = (error as Error).message ?? '';
-    if (/not pending|already|status/i.test(text)) return;
+    // Answering twice (a replay after a crash) is refused by some CAs once the challenge left
+    // "pending". Only then is the error harmless: read the challenge (POST-as-GET) to know.
+    // acme-client 5 has no public "get challenge"; its signed-request layer (`api.apiRequest`) does it.
+    const api = (client as unknown as { api: { apiRequest(url: string, payload: null, codes: number[]): Promise<{ data: unknown }> } }).api;
+    const challenge = await api.apiRequest(challengeUrl, null, [200]).then((r) => r.data as { status?: string }).catch(() => undefined);
+    if (challenge?.status && challenge.status !== 'pending') return;
     throw acmeError('Answering the HTTP-01 challenge', error);
   }
 }
@@ -188,7 +215,11 @@ export type OrderStatus =
   | { readonly ok: true; readonly status: 'pending' | 'ready' | 'processing' | 'valid' }
   | { readonly ok: false; readonly code: 'AcmeOrderInvalid'; readonly message: string };
 
-export async function readOrderStatus(config: AppConfig, orderUrl: string): Promise<OrderStatus> {
+export function readOrderStatus(config: AppConfig, orderUrl: string): Promise<OrderStatus> {
+  return withResponseRecord(() => readOrderStatusIn(config, orderUrl));
+}
+
+async function readOrderStatusIn(config: AppConfig, orderUrl: string): Promise<OrderStatus> {
   const client = await acmeClient(config);
   try {
     const order = await client.getOrder({ url: orderUrl } as never);
@@ -203,7 +234,11 @@ export async function readOrderStatus(config: AppConfig, orderUrl: string): Prom
 }
 
 /** Idempotent: an order that is already processing or valid is not finalized again. */
-export async function finalizeOrder(config: AppConfig, orderUrl: string, csrPem: string): Promise<OrderStatus> {
+export function finalizeOrder(config: AppConfig, orderUrl: string, csrPem: string): Promise<OrderStatus> {
+  return withResponseRecord(() => finalizeOrderIn(config, orderUrl, csrPem));
+}
+
+async function finalizeOrderIn(config: AppConfig, orderUrl: string, csrPem: string): Promise<OrderStatus> {
   const client = await acmeClient(config);
   try {
     const order = await client.getOrder({ url: orderUrl } as never);
@@ -219,7 +254,11 @@ export async function finalizeOrder(config: AppConfig, orderUrl: string, csrPem:
 }
 
 /** The full chain PEM, leaf first, whatever its length. */
-export async function downloadChain(config: AppConfig, orderUrl: string): Promise<string> {
+export function downloadChain(config: AppConfig, orderUrl: string): Promise<string> {
+  return withResponseRecord(() => downloadChainIn(config, orderUrl));
+}
+
+async function downloadChainIn(config: AppConfig, orderUrl: string): Promise<string> {
   const client = await acmeClient(config);
   try {
     const order = await client.getOrder({ url: orderUrl } as never);
