@@ -1,5 +1,6 @@
 import { app, HttpHandler } from '@azure/functions';
 import * as df from 'durable-functions';
+import { answerErrors } from './http';
 import { startIssuance } from './startIssuance';
 
 /** POST {"hostnames":[{"hostname":"example.com"}]}: one certificate, bound to the gateway. */
@@ -10,5 +11,5 @@ app.http('AddCertificateFunctions_HttpStart', {
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: addCertificateHttpStart,
+  handler: (request, context) => answerErrors(() => addCertificateHttpStart(request, context)),
 });

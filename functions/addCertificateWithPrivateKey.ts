@@ -12,16 +12,12 @@ import { AppError } from '../lib/errors';
 import { importCertificateVersion } from '../lib/adapters/keyVaultImport';
 import { keyVaultError } from '../lib/adapters/keyVault';
 import { validateImport } from '../lib/importValidation';
-import { issuanceInstanceId, keyVaultCertificateName, nameStem } from '../lib/naming';
-import type { Hostname } from '../lib/hostnames';
+import { importInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IMPORT_CERTIFICATE_ORCHESTRATOR, ImportCertificateInput } from '../orchestrators/importCertificate';
-import { errorResponse, readBody } from './http';
+import { RENEWAL_INSTANCE_ID } from '../orchestrators/names';
+import { answerErrors, errorResponse, readBody } from './http';
 import { isInstanceActive } from './instanceStatus';
-
-export function importInstanceId(hostname: Hostname): string {
-  return `import-${nameStem(hostname)}`;
-}
 
 export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request, context) => {
   const body = await readBody(request);
@@ -38,9 +34,11 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   if (!validated.ok) return errorResponse(400, validated.code, validated.message);
 
   const client = df.getClient(context);
-  for (const id of [importInstanceId(hostname), issuanceInstanceId(hostname)]) {
+  // Any of these may own a pending Key Vault operation for this certificate, which the import would cancel.
+  for (const id of [importInstanceId(hostname), issuanceInstanceId(hostname), RENEWAL_INSTANCE_ID]) {
     if (await isInstanceActive(client, id)) {
-      return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being ${id.startsWith('import-') ? 'imported' : 'issued'}; follow its progress at statusQueryGetUri`, {
+      const what = id === RENEWAL_INSTANCE_ID ? 'A renewal is running' : `A certificate for ${hostname} is already being ${id.startsWith('import-') ? 'imported' : 'issued'}`;
+      return errorResponse(409, 'Conflict', `${what}; try again when it has finished (follow it at statusQueryGetUri)`, {
         ...client.createHttpManagementPayload(id),
       });
     }
@@ -75,5 +73,5 @@ app.http('AddCertificateWithPrivateKeyFunctions_HttpStart', {
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: addCertificateWithPrivateKeyHttpStart,
+  handler: (request, context) => answerErrors(() => addCertificateWithPrivateKeyHttpStart(request, context)),
 });

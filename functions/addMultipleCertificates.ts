@@ -1,5 +1,6 @@
 import { app, HttpHandler } from '@azure/functions';
 import * as df from 'durable-functions';
+import { answerErrors } from './http';
 import { startIssuance } from './startIssuance';
 
 /** POST {"hostnames":[{"hostname":"a.example.com"},{"hostname":"b.example.com"}]}: one certificate each, one gateway update. */
@@ -10,5 +11,5 @@ app.http('AddMultipleCertificatesFunctions_HttpStart', {
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: addMultipleCertificatesHttpStart,
+  handler: (request, context) => answerErrors(() => addMultipleCertificatesHttpStart(request, context)),
 });

@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 import { getConfig } from '../lib/config';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { RENEWAL_INSTANCE_ID } from '../orchestrators/names';
-import { errorResponse, readBody } from './http';
+import { answerErrors, errorResponse, readBody } from './http';
 import { startRenewal } from './startRenewal';
 
 /** POST {} | {"force":true} | {"hostnames":[{"hostname":"a.example.com"}],"force":true}: renew now. */
@@ -38,5 +38,5 @@ app.http('RenewCertificatesFunctions_HttpStart', {
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: renewCertificatesHttpStart,
+  handler: (request, context) => answerErrors(() => renewCertificatesHttpStart(request, context)),
 });

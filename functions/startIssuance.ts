@@ -6,7 +6,7 @@ import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '
 import * as df from 'durable-functions';
 import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
-import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
+import { batchInstanceId, importInstanceId, issuanceInstanceId } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/names';
 import { errorResponse, readBody } from './http';
@@ -23,11 +23,12 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
 
   const client = df.getClient(context);
   for (const hostname of hostnames) {
-    const id = issuanceInstanceId(hostname);
-    if (await isInstanceActive(client, id)) {
-      return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being issued; follow its progress at statusQueryGetUri`, {
-        ...client.createHttpManagementPayload(id),
-      });
+    for (const id of [issuanceInstanceId(hostname), importInstanceId(hostname)]) {
+      if (await isInstanceActive(client, id)) {
+        return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being ${id.startsWith('import-') ? 'imported' : 'issued'}; follow its progress at statusQueryGetUri`, {
+          ...client.createHttpManagementPayload(id),
+        });
+      }
     }
   }
 

@@ -40,3 +40,9 @@ export function toCodedFailure(error: unknown): CodedFailure {
   }
   return { code: ErrorCodes.InternalError, message: 'An unexpected error occurred; see the function logs for details.' };
 }
+
+/** @azure/identity's errors carry no HTTP status; retrying them does not help. */
+export function isCredentialError(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name ?? '';
+  return name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError';
+}

@@ -48,6 +48,11 @@ export function issuanceInstanceId(hostname: Hostname): string {
   return `issue-${nameStem(hostname)}`;
 }
 
+/** The import orchestration's id for a hostname. */
+export function importInstanceId(hostname: Hostname): string {
+  return `import-${nameStem(hostname)}`;
+}
+
 /** A batch's id depends only on its set of hostnames, so a resubmitted batch is recognised. */
 export function batchInstanceId(hostnames: readonly Hostname[]): string {
   return `issue-batch-${shortHash([...hostnames].sort().join(','), 24)}`;

@@ -72,7 +72,10 @@ export interface HostnameProgress {
   readonly instanceId?: string;
 }
 
-/** What `customStatus` holds. `error` is set only with status `Failed`. */
+/**
+ * What `customStatus` holds. `error` is set with status `Failed`, and with `Completed` when a
+ * multi-hostname or renewal run finished but some of its certificates failed (`SomeCertificatesFailed`).
+ */
 export interface CustomStatus {
   readonly status: StepName;
   readonly message: string;

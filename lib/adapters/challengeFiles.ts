@@ -12,7 +12,9 @@ function storageError(action: string, error: unknown): AppError {
   if (status === 403) {
     return new AppError('BlobStorageError', `Access to the challenge container was denied while trying to ${action}: the function's identity needs "Storage Blob Data Contributor" on it, and the storage firewall must admit the function`, true);
   }
-  return new AppError('BlobStorageError', `Could not ${action} in the challenge container${status ? ` (HTTP ${status})` : ''}`, true);
+  // 404: the container does not exist — a configuration error no retry fixes. 403 stays retryable:
+  // a storage firewall or role change takes minutes to apply.
+  return new AppError('BlobStorageError', `Could not ${action} in the challenge container${status ? ` (HTTP ${status})` : ''}${status === 404 ? '; check BlobContainerUrl' : ''}`, status !== 404);
 }
 
 /** Idempotent: uploading again overwrites with the same content. */

@@ -16,7 +16,7 @@ export async function resolveHostname(hostname: string, servers: readonly string
     throw new AppError('DnsLookupFailed', `DNS lookup of ${name} failed (${code}); the resolver may be unreachable`, true);
   };
   let name = hostname;
-  for (let hop = 0; hop <= MAX_CNAME_HOPS; hop += 1) {
+  for (let hop = 0; hop < MAX_CNAME_HOPS; hop += 1) {
     let targets: string[] = [];
     try {
       targets = await resolver.resolveCname(name);

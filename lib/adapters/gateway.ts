@@ -2,7 +2,7 @@
 import type { ApplicationGateway } from '@azure/arm-network';
 import type { AppConfig } from '../config';
 import { networkClient } from '../clients';
-import { AppError } from '../errors';
+import { AppError, isCredentialError } from '../errors';
 import { Binding, mergeBindings } from '../gatewayMerge';
 import { Outcome, fail } from '../outcome';
 
@@ -13,6 +13,7 @@ interface RestLike {
 
 function armError(action: string, error: unknown): AppError {
   const { statusCode, code } = error as RestLike;
+  if (isCredentialError(error)) return new AppError('ApplicationGatewayAccessDenied', `${action}: the function's identity could not get a token for Azure Resource Manager`);
   if (statusCode === 404) return new AppError('ApplicationGatewayNotFound', `${action}: the Application Gateway or its public IP was not found; check ApplicationGatewayResourceGroup and ApplicationGatewayName`);
   if (statusCode === 401 || statusCode === 403) {
     const linked = code === 'LinkedAuthorizationFailed'
@@ -50,6 +51,7 @@ export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ 
     if (!pip.ipAddress) return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} has no address allocated`);
     return { ok: true, ip: pip.ipAddress };
   } catch (error) {
+    if ((error as RestLike).statusCode === 404) return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} in ${ref.resourceGroup}, used by the gateway, was not found`);
     throw armError('Reading the gateway public IP', error);
   }
 }

@@ -6,7 +6,7 @@ import type { CertificatePolicy } from '@azure/keyvault-certificates';
 import type { AppConfig } from '../config';
 import { certificateClient } from '../clients';
 import { csrCoversExactly, csrDerToPem, pemChainToDer, readCsrNames } from '../csr';
-import { AppError } from '../errors';
+import { AppError, isCredentialError } from '../errors';
 
 /** Tags that mark a certificate as ours and tell renewal what it needs. */
 export const Tags = {
@@ -23,7 +23,7 @@ interface RestLike {
 
 export function keyVaultError(action: string, error: unknown): AppError {
   const { statusCode, code } = error as RestLike;
-  if (statusCode === 401 || statusCode === 403) {
+  if (isCredentialError(error) || statusCode === 401 || statusCode === 403) {
     return new AppError('KeyVaultAccessDenied', `${action}: Key Vault denied access (${code ?? statusCode}); the function's identity needs "Key Vault Certificates Officer" and "Key Vault Secrets Officer", and the vault firewall must admit the function`);
   }
   const retryable = statusCode === undefined || statusCode === 408 || statusCode === 429 || statusCode >= 500;
