@@ -1,6 +1,7 @@
 import { Activities } from '../lib/activityContracts';
 import { probeChallengeFile } from '../lib/adapters/challengeProbe';
 import { challengeBlobName } from '../lib/adapters/challengeFiles';
+import { AppError } from '../lib/errors';
 import { fail } from '../lib/outcome';
 import { defineActivity } from './defineActivity';
 
@@ -9,10 +10,14 @@ export const checkChallengeFiles = defineActivity(Activities.checkChallengeFiles
   for (const file of files) {
     const result = await probeChallengeFile({ gatewayIp, port: config.gateway.challengeSelfCheckPort, hostname, token: file.token, expected: file.keyAuthorization });
     const url = `http://${hostname}/.well-known/acme-challenge/${file.token}`;
+    if (result.kind === 'missing' && (result.status === 'unreachable' || result.status >= 500)) {
+      // The gateway did not answer, or failed: that may pass (a restarting instance); the durable retry asks again.
+      throw new AppError('HostnameOwnershipValidationFileNotFound', `${url} ${result.status === 'unreachable' ? 'could not be reached' : `answered HTTP ${result.status}`} through the gateway`, true);
+    }
     if (result.kind === 'missing') {
       return fail(
         'HostnameOwnershipValidationFileNotFound',
-        `${url} answered ${result.status === 'unreachable' ? 'nothing (connection failed)' : `HTTP ${result.status}`} through the gateway. The gateway needs a port-80 path rule sending /.well-known/acme-challenge/* to the blob "${challengeBlobName(config, '')}<token>" in the challenge container, and the storage account must allow public blob reads from the gateway.`,
+        `${url} answered HTTP ${result.status} through the gateway. The gateway needs a port-80 path rule sending /.well-known/acme-challenge/* to the blob "${challengeBlobName(config, '')}<token>" in the challenge container, and the storage account must allow public blob reads from the gateway.`,
       );
     }
     if (result.kind === 'different') {
