@@ -26,6 +26,22 @@ function withResponseRecord<T>(fn: () => Promise<T>): Promise<T> {
   return lastResponse.run({}, fn);
 }
 
+/**
+ * Nonces from earlier responses, per CA origin. acme-client asks newNonce (a HEAD) before every
+ * signed request; RFC 8555 §7.2 lets a client use the Replay-Nonce of the previous response
+ * instead, which halves the round trips. A stale one is answered badNonce with a fresh nonce,
+ * and acme-client retries with it (RFC 8555 §6.5), so reuse can only cost a retry.
+ */
+const noncePools = new Map<string, string[]>();
+const MAX_POOLED_NONCES = 16;
+
+function poolFor(url: string): string[] {
+  const origin = new URL(url).origin;
+  let pool = noncePools.get(origin);
+  if (!pool) noncePools.set(origin, (pool = []));
+  return pool;
+}
+
 function acme(): Acme {
   if (!acmeModule) {
     acmeModule = require('acme-client') as Acme;
@@ -35,6 +51,13 @@ function acme(): Acme {
     const defaults = acmeModule.axios.defaults as unknown as { acmeSettings: Record<string, number> };
     defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 0 };
     acmeModule.axios.interceptors.response.use((response) => {
+      const nonce = response.headers?.['replay-nonce'];
+      // HEAD newNonce answers are handed straight to their caller; others are spare.
+      if (nonce && response.config?.url && response.config.method !== 'head') {
+        const pool = poolFor(response.config.url);
+        pool.push(String(nonce));
+        if (pool.length > MAX_POOLED_NONCES) pool.shift();
+      }
       const store = lastResponse.getStore();
       if (store && response.status >= 400) {
         store.status = response.status;
@@ -81,6 +104,11 @@ export function acmeClient(config: AppConfig): Promise<Client> {
           ? { externalAccountBinding: { kid: config.acme.externalAccountBinding.keyId, hmacKey: config.acme.externalAccountBinding.hmacKey } }
           : {}),
       });
+      // acme-client 5 keeps its HTTP layer at `api.http`; newest pooled nonce first, else a HEAD.
+      const http = (created as unknown as { api: { http: { getNonce(): Promise<string> } } }).api.http;
+      const fetchNonce = http.getNonce.bind(http);
+      const pool = poolFor(config.acme.directoryUrl);
+      http.getNonce = async () => pool.pop() ?? fetchNonce();
       try {
         // newAccount with a known key returns the existing account (RFC 8555 §7.3.1).
         await withResponseRecord(async () => {
