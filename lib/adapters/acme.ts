@@ -52,8 +52,10 @@ function acme(): Acme {
     defaults.acmeSettings = { ...defaults.acmeSettings, retryMaxAttempts: 0 };
     acmeModule.axios.interceptors.response.use((response) => {
       const nonce = response.headers?.['replay-nonce'];
-      // HEAD newNonce answers are handed straight to their caller; others are spare.
-      if (nonce && response.config?.url && response.config.method !== 'head') {
+      // Spare nonces come only from successful answers: acme-client hands a HEAD's nonce straight to
+      // its caller and retries a badNonce with the nonce of that error response, so pooling either
+      // would use one nonce twice.
+      if (nonce && response.config?.url && response.config.method !== 'head' && response.status < 400) {
         const pool = poolFor(response.config.url);
         pool.push(String(nonce));
         if (pool.length > MAX_POOLED_NONCES) pool.shift();
