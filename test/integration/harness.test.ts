@@ -59,6 +59,21 @@ describe('DurableHarness', () => {
     expect(brackets.every((t, i) => t === (i % 2 === 0 ? 12 : 13))).toBe(true);
   });
 
+  it("fires timers on wall time in 'wallClock' mode, while other work still runs; the default mode waits for quiet", async () => {
+    for (const [mode, expectDoneWhileBlocked] of [['wallClock', true], ['quiescent', false]] as const) {
+      const h = harness({ timerMode: mode, maxRealTimerDelayMs: 5 });
+      sample.closeGate();
+      const blocked = await h.startNew(sample.Names.gatedOrchestrator);
+      const timed = await h.startNew(sample.Names.main, { input: { name: 'Bo', key: randomUUID() } });
+      const finishedWhileBlocked = await h.waitForCompletion(timed, { timeoutMs: 1_500 }).then(() => true, () => false);
+      expect(finishedWhileBlocked, mode).toBe(expectDoneWhileBlocked);
+      expect(h.getStatus(blocked).runtimeStatus).toBe('Running');
+      sample.gate.open();
+      expect((await h.waitForCompletion(blocked, { timeoutMs: 5_000 })).output).toBe('through');
+      expect((await h.waitForCompletion(timed, { timeoutMs: 5_000 })).runtimeStatus).toBe('Completed');
+    }
+  });
+
   it('fails the orchestration with the activity error message when an activity fails without retry', async () => {
     const h = harness();
     const id = await h.startNew(sample.Names.failing);
