@@ -24,24 +24,25 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   const children: Task[] = hostnames.map((h) =>
     context.df.callSubOrchestrator(Orchestrators.IssueCertificate, { hostname: h, bindGateway: false } satisfies IssueCertificateInput, issuanceInstanceId(h)),
   );
-  let results: IssuanceResult[];
-  try {
-    const outputs = (yield context.df.Task.all(children)) as IssueCertificateOutput[];
-    results = outputs.map((o) => o.result);
-  } catch (error) {
-    // Children report failures as values; this is a child failing outright (e.g. its id is taken).
-    const coded = toCodedFailure(error);
-    for (const h of hostnames) states[h] = { status: 'Failed', error: coded.code, message: coded.message, instanceId: issuanceInstanceId(h) };
-    context.df.setCustomStatus(failure(coded.code, `A per-hostname orchestration failed: ${coded.message}`, states));
-    throw new Error(`[${coded.code}] ${coded.message}`);
+  // Task.any, one child at a time: each hostname's state is published as soon as its child ends,
+  // so users polling the batch see progress rather than "Pending" until the slowest one finishes.
+  const results: IssuanceResult[] = [];
+  const remaining = new Map<Task, Hostname>(children.map((task, i) => [task, hostnames[i] as Hostname]));
+  while (remaining.size > 0) {
+    const done = (yield context.df.Task.any([...remaining.keys()])) as Task;
+    const hostname = remaining.get(done) as Hostname;
+    remaining.delete(done);
+    const result: IssuanceResult = done.isFaulted
+      ? { ok: false, hostname, ...toCodedFailure(done.result) }
+      : (done.result as IssueCertificateOutput).result;
+    results.push(result);
+    states[hostname] = result.ok
+      ? { status: 'Pending', message: 'Issued; waiting to bind with the rest of the batch', instanceId: issuanceInstanceId(hostname) }
+      : { status: 'Failed', error: result.code, message: result.message, instanceId: issuanceInstanceId(hostname) };
+    context.df.setCustomStatus(progress(Steps.IssueCertificates, `${results.length} of ${hostnames.length} hostname(s) done`, states));
   }
 
   const issued = results.filter((r): r is Extract<IssuanceResult, { ok: true }> => r.ok);
-  for (const r of results) {
-    states[r.hostname] = r.ok
-      ? { status: 'Pending', message: 'Issued; binding to the gateway', instanceId: issuanceInstanceId(r.hostname) }
-      : { status: 'Failed', error: r.code, message: r.message, instanceId: issuanceInstanceId(r.hostname) };
-  }
 
   let gatewayUpdated = false;
   if (issued.length > 0) {

@@ -44,6 +44,22 @@ describe('issuing several certificates in one request', () => {
     const final = await app.harness.waitForCompletion(response.json().id, { timeoutMs: 90_000 });
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
     expect(final.customStatus).toMatchObject({ status: 'Completed', error: null });
+    // Progress is published per hostname as each child ends, before the single gateway update.
+    const progress = app.harness.customStatusHistory(response.json().id) as Array<{ status: string; message: string; hostnames: Record<string, { message?: string }> }>;
+    // (Two children ending in the same replay episode publish one status, so not every count is seen.)
+    const partial = progress.filter((p) => p.status === 'IssueCertificatesStep' && /^[12] of 3/.test(p.message));
+    // A partial count must have been published whenever the children ended in different episodes.
+    let episode = 0;
+    const childEpisodes = new Set<number>();
+    for (const e of final.history) {
+      if (e.EventType === 12) episode += 1; // OrchestratorStarted
+      if (e.EventType === 8) childEpisodes.add(episode); // SubOrchestrationInstanceCompleted
+    }
+    if (childEpisodes.size > 1) expect(partial.length).toBeGreaterThan(0);
+    for (const p of partial) {
+      const done = Number(p.message[0]);
+      expect(Object.values(p.hostnames).filter((h) => /^Issued/.test(h.message ?? ''))).toHaveLength(done);
+    }
     for (const host of [a, b, viaCname]) {
       expect((final.customStatus as any).hostnames[host]).toMatchObject({ status: 'Completed' });
       const listeners = listenersFor(app, host);
