@@ -15,9 +15,14 @@ export const checkChallengeFiles = defineActivity(Activities.checkChallengeFiles
       throw new AppError('HostnameOwnershipValidationFileNotFound', `${url} ${result.status === 'unreachable' ? 'could not be reached' : `answered HTTP ${result.status}`} through the gateway`, true);
     }
     if (result.kind === 'missing') {
+      // A redirect (typically HTTP→HTTPS on the port-80 listener) sends the CA to an HTTPS listener
+      // that does not exist yet on a first issuance: the path rule must answer on port 80 itself.
+      const redirect = typeof result.status === 'number' && result.status >= 300 && result.status < 400
+        ? ' It redirects: exclude /.well-known/acme-challenge/* from the HTTP→HTTPS redirect so the path rule answers on port 80.'
+        : '';
       return fail(
         'HostnameOwnershipValidationFileNotFound',
-        `${url} answered HTTP ${result.status} through the gateway. The gateway needs a port-80 path rule sending /.well-known/acme-challenge/* to the blob "${challengeBlobName(config, '')}<token>" in the challenge container, and the storage account must allow public blob reads from the gateway.`,
+        `${url} answered HTTP ${result.status} through the gateway.${redirect} The gateway needs a port-80 path rule sending /.well-known/acme-challenge/* to the blob "${challengeBlobName(config, '')}<token>" in the challenge container, and the storage account must allow public blob reads from the gateway.`,
       );
     }
     if (result.kind === 'different') {

@@ -94,6 +94,27 @@ describe('issuance failures are reported with codes and leave nothing behind', (
     });
   });
 
+  describe('when port 80 redirects everything to HTTPS', () => {
+    let redirector: Server;
+    afterEach(async () => {
+      await new Promise((r) => redirector.close(r));
+    });
+
+    it('fails with HostnameOwnershipValidationFileNotFound and says to exempt the challenge path from the redirect', async () => {
+      redirector = createServer((req, res) => {
+        res.writeHead(301, { location: `https://${req.headers.host}${req.url}` });
+        res.end();
+      });
+      await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+      restore.push(withSetting('ChallengeSelfCheckPort', String((redirector.address() as AddressInfo).port)));
+      const { id, final } = await issue(randomHostname('redirect'));
+      expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotFound' });
+      expect((final.customStatus as { message: string }).message).toMatch(/HTTP 301.*exclude \/\.well-known\/acme-challenge\/\* from the HTTP→HTTPS redirect/);
+      expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
+      expect(await blobCount(app)).toBe(0);
+    });
+  });
+
   it('re-issuing a bound hostname adds a Key Vault version and no duplicate listener or rule', async () => {
     const host = randomHostname('again');
     const first = await issue(host);
