@@ -111,18 +111,14 @@ export function acmeClient(config: AppConfig): Promise<Client> {
       const fetchNonce = http.getNonce.bind(http);
       const pool = poolFor(config.acme.directoryUrl);
       http.getNonce = async () => pool.pop() ?? fetchNonce();
-      try {
-        // newAccount with a known key returns the existing account (RFC 8555 §7.3.1).
-        await withResponseRecord(async () => {
-          try {
-            await created.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${config.acme.accountEmail}`] });
-          } catch (error) {
-            throw acmeError('Registering the ACME account', error, 'AcmeAccountError');
-          }
-        });
-      } catch (error) {
-        throw error instanceof AppError ? error : acmeError('Registering the ACME account', error, 'AcmeAccountError');
-      }
+      // newAccount with a known key returns the existing account (RFC 8555 §7.3.1).
+      await withResponseRecord(async () => {
+        try {
+          await created.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${config.acme.accountEmail}`] });
+        } catch (error) {
+          throw acmeError('Registering the ACME account', error, 'AcmeAccountError');
+        }
+      });
       return created;
     })();
     clients.set(key, client);
@@ -164,26 +160,42 @@ export function acmeError(action: string, error: unknown, fallback: 'AcmeServerE
   return new AppError(fallback, `${action} failed: ${text.slice(0, 300)}`, retryable);
 }
 
-export interface OrderRef {
-  readonly orderUrl: string;
-  readonly status: string;
+/**
+ * One ACME call from an activity: a fresh record of the last error response (status and
+ * Retry-After, see `lastResponse`), the shared client, and acme-client's plain Errors turned into
+ * coded AppErrors. `recover` turns a final (non-retryable) error into a value.
+ */
+function acmeCall<T>(
+  config: AppConfig,
+  action: string,
+  run: (client: Client) => Promise<T>,
+  recover?: (error: AppError, retryAfterSeconds: number | undefined) => T,
+): Promise<T> {
+  return withResponseRecord(async () => {
+    const client = await acmeClient(config);
+    try {
+      return await run(client);
+    } catch (error) {
+      const wrapped = error instanceof AppError ? error : acmeError(action, error);
+      if (recover && !wrapped.retryable) return recover(wrapped, retryAfterSeconds(error));
+      throw wrapped;
+    }
+  });
 }
 
-export function createOrder(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
-  return withResponseRecord(() => createOrderIn(config, hostname));
-}
+/** A final refusal (a rate limit above all) comes back as a value, with the CA's Retry-After. */
+export type CreatedOrder = Outcome<{ orderUrl: string; status: string }> & { retryAfterSeconds?: number };
 
-async function createOrderIn(config: AppConfig, hostname: string): Promise<Outcome<OrderRef & { retryAfterSeconds?: number }>> {
-  const client = await acmeClient(config);
-  try {
-    const order = await client.createOrder({ identifiers: [{ type: 'dns', value: hostname }] });
-    return { ok: true, orderUrl: order.url, status: order.status };
-  } catch (error) {
-    const wrapped = acmeError('Creating the ACME order', error);
-    if (wrapped.retryable) throw wrapped;
-    const after = retryAfterSeconds(error);
-    return { ...fail(wrapped.code, wrapped.detail), ...(after !== undefined ? { retryAfterSeconds: after } : {}) } as Outcome<OrderRef>;
-  }
+export function createOrder(config: AppConfig, hostname: string): Promise<CreatedOrder> {
+  return acmeCall<CreatedOrder>(
+    config,
+    'Creating the ACME order',
+    async (client) => {
+      const order = await client.createOrder({ identifiers: [{ type: 'dns', value: hostname }] });
+      return { ok: true, orderUrl: order.url, status: order.status };
+    },
+    (error, after) => ({ ...fail(error.code, error.detail), ...(after !== undefined ? { retryAfterSeconds: after } : {}) }),
+  );
 }
 
 export interface Http01Challenge {
@@ -196,16 +208,10 @@ export interface Http01Challenge {
 }
 
 export function getHttp01Challenges(config: AppConfig, orderUrl: string): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
-  return withResponseRecord(() => getHttp01ChallengesIn(config, orderUrl));
-}
-
-async function getHttp01ChallengesIn(config: AppConfig, orderUrl: string): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
-  const client = await acmeClient(config);
-  try {
+  return acmeCall(config, 'Reading the ACME authorizations', async (client) => {
     const order = await client.getOrder({ url: orderUrl } as never);
-    const authorizations = await client.getAuthorizations(order);
     const challenges: Http01Challenge[] = [];
-    for (const authz of authorizations) {
+    for (const authz of await client.getAuthorizations(order)) {
       const challenge = authz.challenges.find((c) => c.type === 'http-01');
       if (!challenge) return fail('AcmeOrderInvalid', `The CA offered no HTTP-01 challenge for ${authz.identifier.value}`);
       challenges.push({
@@ -217,28 +223,23 @@ async function getHttp01ChallengesIn(config: AppConfig, orderUrl: string): Promi
       });
     }
     return { ok: true, challenges };
-  } catch (error) {
-    throw acmeError('Reading the ACME authorizations', error);
-  }
+  });
 }
 
 export function answerChallenge(config: AppConfig, challengeUrl: string): Promise<void> {
-  return withResponseRecord(() => answerChallengeIn(config, challengeUrl));
-}
-
-async function answerChallengeIn(config: AppConfig, challengeUrl: string): Promise<void> {
-  const client = await acmeClient(config);
-  try {
-    await client.completeChallenge({ url: challengeUrl, type: 'http-01', status: 'pending', token: '' } as never);
-  } catch (error) {
-    // Answering twice (a replay after a crash) is refused by some CAs once the challenge left
-    // "pending". Only then is the error harmless: read the challenge (POST-as-GET) to know.
-    // acme-client 5 has no public "get challenge"; its signed-request layer (`api.apiRequest`) does it.
-    const api = (client as unknown as { api: { apiRequest(url: string, payload: null, codes: number[]): Promise<{ data: unknown }> } }).api;
-    const challenge = await api.apiRequest(challengeUrl, null, [200]).then((r) => r.data as { status?: string }).catch(() => undefined);
-    if (challenge?.status && challenge.status !== 'pending') return;
-    throw acmeError('Answering the HTTP-01 challenge', error);
-  }
+  return acmeCall(config, 'Answering the HTTP-01 challenge', async (client) => {
+    try {
+      await client.completeChallenge({ url: challengeUrl, type: 'http-01', status: 'pending', token: '' } as never);
+    } catch (error) {
+      // Answering twice (a replay after a crash) is refused by some CAs once the challenge left
+      // "pending". Only then is the error harmless: read the challenge (POST-as-GET) to know.
+      // acme-client 5 has no public "get challenge"; its signed-request layer (`api.apiRequest`) does it.
+      const api = (client as unknown as { api: { apiRequest(url: string, payload: null, codes: number[]): Promise<{ data: unknown }> } }).api;
+      const challenge = await api.apiRequest(challengeUrl, null, [200]).then((r) => r.data as { status?: string }).catch(() => undefined);
+      if (challenge?.status && challenge.status !== 'pending') return;
+      throw error;
+    }
+  });
 }
 
 export type OrderStatus =
@@ -246,59 +247,28 @@ export type OrderStatus =
   | { readonly ok: false; readonly code: 'AcmeOrderInvalid'; readonly message: string };
 
 export function readOrderStatus(config: AppConfig, orderUrl: string): Promise<OrderStatus> {
-  return withResponseRecord(() => readOrderStatusIn(config, orderUrl));
-}
-
-async function readOrderStatusIn(config: AppConfig, orderUrl: string): Promise<OrderStatus> {
-  const client = await acmeClient(config);
-  try {
+  return acmeCall(config, 'Reading the ACME order', async (client) => {
     const order = await client.getOrder({ url: orderUrl } as never);
     if (order.status !== 'invalid') return { ok: true, status: order.status as 'pending' | 'ready' | 'processing' | 'valid' };
     // The reason sits on the failed challenge (RFC 8555 §7.1.6), e.g. "unauthorized: key authorization mismatch".
     const authorizations = await client.getAuthorizations(order);
     const problem = authorizations.flatMap((a) => a.challenges).map((c) => (c as { error?: { detail?: string } }).error?.detail).find(Boolean);
     return { ok: false, code: 'AcmeOrderInvalid', message: `The CA marked the order invalid${problem ? `: ${problem.slice(0, 300)}` : ''}` };
-  } catch (error) {
-    throw acmeError('Reading the ACME order', error);
-  }
+  });
 }
 
 /** Idempotent: an order that is already processing or valid is not finalized again. */
 export function finalizeOrder(config: AppConfig, orderUrl: string, csrPem: string): Promise<OrderStatus> {
-  return withResponseRecord(() => finalizeOrderIn(config, orderUrl, csrPem));
-}
-
-async function finalizeOrderIn(config: AppConfig, orderUrl: string, csrPem: string): Promise<OrderStatus> {
-  const client = await acmeClient(config);
-  try {
+  return acmeCall(config, 'Finalizing the ACME order', async (client) => {
     const order = await client.getOrder({ url: orderUrl } as never);
-    if (order.status === 'ready') {
-      const finalized = await client.finalizeOrder(order, csrPem);
-      return { ok: true, status: finalized.status as 'processing' | 'valid' };
-    }
     if (order.status === 'invalid') return { ok: false, code: 'AcmeOrderInvalid', message: 'The CA marked the order invalid before it was finalized' };
-    return { ok: true, status: order.status as 'pending' | 'ready' | 'processing' | 'valid' };
-  } catch (error) {
-    throw acmeError('Finalizing the ACME order', error);
-  }
+    if (order.status !== 'ready') return { ok: true, status: order.status as 'pending' | 'processing' | 'valid' };
+    const finalized = await client.finalizeOrder(order, csrPem);
+    return { ok: true, status: finalized.status as 'processing' | 'valid' };
+  });
 }
 
 /** The full chain PEM, leaf first, whatever its length. */
 export function downloadChain(config: AppConfig, orderUrl: string): Promise<string> {
-  return withResponseRecord(() => downloadChainIn(config, orderUrl));
-}
-
-async function downloadChainIn(config: AppConfig, orderUrl: string): Promise<string> {
-  const client = await acmeClient(config);
-  try {
-    const order = await client.getOrder({ url: orderUrl } as never);
-    return await client.getCertificate(order);
-  } catch (error) {
-    throw acmeError('Downloading the certificate', error);
-  }
-}
-
-/** Guards the wrong use of an order: an activity receiving something that is not a URL. */
-export function assertOrderUrl(url: string): void {
-  if (!/^https:\/\//.test(url)) throw new AppError('InternalError', 'Not an ACME order URL');
+  return acmeCall(config, 'Downloading the certificate', async (client) => client.getCertificate(await client.getOrder({ url: orderUrl } as never)));
 }
