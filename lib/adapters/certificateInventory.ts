@@ -7,9 +7,7 @@ import type { ManagedCertificate } from '../activityContracts';
 import type { AppConfig } from '../config';
 import { certificateClient } from '../clients';
 import { ariCertificateId, renewalDecision } from '../renewalPolicy';
-import { MANAGED_BY, Tags, keyVaultError } from './keyVault';
-
-export const SOURCE_TAG = 'source';
+import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVault';
 
 /** authorityKeyIdentifier's keyIdentifier ([0] IMPLICIT OCTET STRING), or undefined. */
 function authorityKeyId(der: Uint8Array): Uint8Array | undefined {
@@ -30,12 +28,15 @@ const directories = new Map<string, Promise<string | undefined>>();
 async function renewalInfoUrl(directoryUrl: string): Promise<string | undefined> {
   let cached = directories.get(directoryUrl);
   if (!cached) {
-    cached = fetch(directoryUrl, { signal: AbortSignal.timeout(10_000) })
-      .then(async (res) => (res.ok ? ((await res.json()) as { renewalInfo?: string }).renewalInfo : undefined))
-      .catch(() => undefined);
+    cached = fetch(directoryUrl, { signal: AbortSignal.timeout(10_000) }).then(async (res) => {
+      if (!res.ok) throw new Error(`directory answered ${res.status}`);
+      return ((await res.json()) as { renewalInfo?: string }).renewalInfo;
+    });
     directories.set(directoryUrl, cached);
+    // Only an answer is kept: a failed lookup is tried again next time instead of disabling ARI until restart.
+    cached.catch(() => directories.delete(directoryUrl));
   }
-  return cached;
+  return cached.catch(() => undefined);
 }
 
 /** RFC 9773: GET {renewalInfo}/{certID}; any failure means "no window", never an error. */
@@ -71,7 +72,7 @@ export async function listManagedCertificates(config: AppConfig, now: Date, opti
       const cert = await client.getCertificate(props.name);
       if (!cert.cer || cert.cer.length === 0) continue; // still pending: no version to renew yet
       const x509 = new X509Certificate(Buffer.from(cert.cer));
-      const source = tags[SOURCE_TAG] === 'imported' || !tags[Tags.AcmeDirectory] ? 'imported' : 'acme';
+      const source = tags[Tags.Source] === IMPORTED_SOURCE || !tags[Tags.AcmeDirectory] ? 'imported' : 'acme';
       const acmeDirectory = tags[Tags.AcmeDirectory];
       const notBefore = new Date(x509.validFrom);
       const notAfter = new Date(x509.validTo);

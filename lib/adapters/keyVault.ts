@@ -13,7 +13,10 @@ export const Tags = {
   ManagedBy: 'managed-by',
   Hostnames: 'hostnames',
   AcmeDirectory: 'acme-directory',
+  /** `imported` on certificates the user brought: renewal reports them but never renews them. */
+  Source: 'source',
 } as const;
+export const IMPORTED_SOURCE = 'imported';
 export const MANAGED_BY = 'appgw-acme-robot';
 
 interface RestLike {

@@ -12,11 +12,9 @@ import type { AppConfig } from '../config';
 import { certificateClient } from '../clients';
 import { AppError } from '../errors';
 import type { Hostname } from '../hostnames';
-import { MANAGED_BY, Tags, keyVaultError } from './keyVault';
+import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVault';
 
 /** `source=imported` and no `acme-directory`: renewal lists these but never re-issues them. */
-export const SOURCE_TAG = 'source';
-export const IMPORTED = 'imported';
 
 export interface ImportMaterial {
   readonly keyPem: string;
@@ -103,7 +101,7 @@ interface RestLike {
 export async function importCertificateVersion(config: AppConfig, certificateName: string, hostname: Hostname, material: ImportMaterial): Promise<{ version: string }> {
   const client = certificateClient(config);
   const pfx = buildPfx(material);
-  const tags = { [Tags.ManagedBy]: MANAGED_BY, [Tags.Hostnames]: hostname, [SOURCE_TAG]: IMPORTED };
+  const tags = { [Tags.ManagedBy]: MANAGED_BY, [Tags.Hostnames]: hostname, [Tags.Source]: IMPORTED_SOURCE };
   const attempt = () => client.importCertificate(certificateName, pfx, { tags, enabled: true });
   let imported;
   try {
