@@ -45,18 +45,13 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
       failed = check;
     } else {
       context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`));
-      try {
-        const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: check.secretId }], true);
-        if (bound.ok) {
-          context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with the imported certificate ${check.thumbprint} (expires ${check.expiresOn})`));
-          const listener = gatewayNames(hostname).listener;
-          return { hostname, certificateName, version, thumbprint: check.thumbprint, expiresOn: check.expiresOn, listener, gatewayUpdated: bound.updated } satisfies ImportCertificateOutput;
-        }
-        failed = bound;
-      } catch (error) {
-        const coded = toCodedFailure(error);
-        failed = { code: coded.code, message: `The certificate is in Key Vault, but the gateway update failed: ${coded.message}` };
+      const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: check.secretId }], true);
+      if (bound.ok) {
+        context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with the imported certificate ${check.thumbprint} (expires ${check.expiresOn})`));
+        const listener = gatewayNames(hostname).listener;
+        return { hostname, certificateName, version, thumbprint: check.thumbprint, expiresOn: check.expiresOn, listener, gatewayUpdated: bound.updated } satisfies ImportCertificateOutput;
       }
+      failed = { code: bound.code, message: `The certificate is in Key Vault, but the gateway update failed: ${bound.message}` };
     }
   } catch (error) {
     failed = toCodedFailure(error);

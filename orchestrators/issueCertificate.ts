@@ -34,18 +34,13 @@ export const issueCertificateOrchestrator: OrchestrationHandler = function* (con
 
   if (result.ok && input.bindGateway) {
     report(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`);
-    try {
-      const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: result.secretId }]);
-      if (!bound.ok) result = { ok: false, hostname, code: bound.code, message: bound.message };
-      else {
-        const listener = gatewayNames(hostname).listener;
-        context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with certificate ${result.thumbprint} (expires ${result.expiresOn})${result.warning ? `. Warning: ${result.warning}` : ''}`));
-        return { result, listener, gatewayUpdated: bound.updated } satisfies IssueCertificateOutput;
-      }
-    } catch (error) {
-      const coded = toCodedFailure(error);
-      result = { ok: false, hostname, code: coded.code, message: `The certificate is in Key Vault, but the gateway update failed: ${coded.message}` };
+    const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: result.secretId }]);
+    if (bound.ok) {
+      const listener = gatewayNames(hostname).listener;
+      context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with certificate ${result.thumbprint} (expires ${result.expiresOn})${result.warning ? `. Warning: ${result.warning}` : ''}`));
+      return { result, listener, gatewayUpdated: bound.updated } satisfies IssueCertificateOutput;
     }
+    result = { ok: false, hostname, code: bound.code, message: `The certificate is in Key Vault, but the gateway update failed: ${bound.message}` };
   }
 
   if (!result.ok) {

@@ -47,14 +47,9 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   let gatewayUpdated = false;
   if (issued.length > 0) {
     context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${issued.length} certificate(s) in one gateway update`, states));
-    let bindError: { code: (typeof ErrorCodes)[keyof typeof ErrorCodes]; message: string } | undefined;
-    try {
-      const bound = yield* bindGateway(context, issued.map((r) => ({ hostname: r.hostname, keyVaultSecretId: r.secretId })));
-      if (bound.ok) gatewayUpdated = bound.updated;
-      else bindError = { code: bound.code, message: bound.message };
-    } catch (error) {
-      bindError = toCodedFailure(error);
-    }
+    const bound = yield* bindGateway(context, issued.map((r) => ({ hostname: r.hostname, keyVaultSecretId: r.secretId })));
+    const bindError = bound.ok ? undefined : bound;
+    if (bound.ok) gatewayUpdated = bound.updated;
     for (const r of issued) {
       states[r.hostname] = bindError
         ? { status: 'Failed', error: bindError.code, message: `Issued, but the gateway update failed: ${bindError.message}`, instanceId: issuanceInstanceId(r.hostname) }

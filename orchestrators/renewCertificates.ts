@@ -93,14 +93,9 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
 
   if (input.refreshGateway && report.renewed.length > 0) {
     context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, 'Refreshing the gateway so it loads the new versions now'));
-    try {
-      const bound = yield* bindGateway(context, bindings, true);
-      (report as { gatewayRefreshed: boolean }).gatewayRefreshed = bound.ok;
-      if (!bound.ok) report.failed.push({ hostname: '*', certificateName: '*', error: bound.code, message: `Renewed, but the gateway refresh failed: ${bound.message}` });
-    } catch (error) {
-      const coded = toCodedFailure(error);
-      report.failed.push({ hostname: '*', certificateName: '*', error: coded.code, message: `Renewed, but the gateway refresh failed: ${coded.message}` });
-    }
+    const bound = yield* bindGateway(context, bindings, true);
+    (report as { gatewayRefreshed: boolean }).gatewayRefreshed = bound.ok;
+    if (!bound.ok) report.failed.push({ hostname: '*', certificateName: '*', error: bound.code, message: `Renewed, but the gateway refresh failed: ${bound.message}` });
   }
 
   const summary = `${report.renewed.length} renewed, ${report.skipped.length} not due, ${report.failed.length} failed, ${report.expiringImported.length} imported near expiry`;
