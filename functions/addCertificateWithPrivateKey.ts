@@ -12,12 +12,11 @@ import { AppError } from '../lib/errors';
 import { importCertificateVersion } from '../lib/adapters/keyVaultImport';
 import { keyVaultError } from '../lib/adapters/keyVault';
 import { validateImport } from '../lib/importValidation';
-import { importInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
+import { importInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IMPORT_CERTIFICATE_ORCHESTRATOR, ImportCertificateInput } from '../orchestrators/importCertificate';
-import { RENEWAL_INSTANCE_ID } from '../orchestrators/names';
 import { answerErrors, errorResponse, readBody } from './http';
-import { isInstanceActive } from './instanceStatus';
+import { conflictFor } from './instanceStatus';
 
 export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request, context) => {
   const body = await readBody(request);
@@ -35,14 +34,8 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
 
   const client = df.getClient(context);
   // Any of these may own a pending Key Vault operation for this certificate, which the import would cancel.
-  for (const id of [importInstanceId(hostname), issuanceInstanceId(hostname), RENEWAL_INSTANCE_ID]) {
-    if (await isInstanceActive(client, id)) {
-      const what = id === RENEWAL_INSTANCE_ID ? 'A renewal is running' : `A certificate for ${hostname} is already being ${id.startsWith('import-') ? 'imported' : 'issued'}`;
-      return errorResponse(409, 'Conflict', `${what}; try again when it has finished (follow it at statusQueryGetUri)`, {
-        ...client.createHttpManagementPayload(id),
-      });
-    }
-  }
+  const conflict = await conflictFor(client, hostname, true);
+  if (conflict) return conflict;
 
   const config = getConfig();
   const certificateName = keyVaultCertificateName(hostname);

@@ -1,6 +1,11 @@
 /** Whether a durable instance is still at work: how every starter refuses to start a duplicate. */
+import type { HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { AppError } from '../lib/errors';
+import type { Hostname } from '../lib/hostnames';
+import { importInstanceId, issuanceInstanceId } from '../lib/naming';
+import { RENEWAL_INSTANCE_ID } from '../orchestrators/names';
+import { errorResponse } from './http';
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
@@ -17,4 +22,23 @@ export async function isInstanceActive(client: DurableClient, instanceId: string
     if (/\b404\b/.test((error as Error).message ?? '')) return false;
     throw new AppError('InternalError', 'Could not read the status of running orchestrations; try again shortly', true);
   }
+}
+
+/**
+ * A 409 naming the run already working on `hostname` (its issuance or import, and with
+ * `includeRenewal` the renewal, which may own the certificate's pending Key Vault operation),
+ * with that run's status URLs; undefined when the hostname is free.
+ */
+export async function conflictFor(client: DurableClient, hostname: Hostname, includeRenewal = false): Promise<HttpResponseInit | undefined> {
+  const runs: Array<[string, string]> = [
+    [issuanceInstanceId(hostname), `A certificate for ${hostname} is already being issued`],
+    [importInstanceId(hostname), `A certificate for ${hostname} is already being imported`],
+    ...(includeRenewal ? [[RENEWAL_INSTANCE_ID, 'A renewal is running'] as [string, string]] : []),
+  ];
+  for (const [id, what] of runs) {
+    if (await isInstanceActive(client, id)) {
+      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...client.createHttpManagementPayload(id) });
+    }
+  }
+  return undefined;
 }

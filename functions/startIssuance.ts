@@ -6,11 +6,11 @@ import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '
 import * as df from 'durable-functions';
 import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
-import { batchInstanceId, importInstanceId, issuanceInstanceId } from '../lib/naming';
+import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/names';
 import { errorResponse, readBody } from './http';
-import { isInstanceActive } from './instanceStatus';
+import { conflictFor, isInstanceActive } from './instanceStatus';
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
   const body = await readBody(request);
@@ -23,13 +23,8 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
 
   const client = df.getClient(context);
   for (const hostname of hostnames) {
-    for (const id of [issuanceInstanceId(hostname), importInstanceId(hostname)]) {
-      if (await isInstanceActive(client, id)) {
-        return errorResponse(409, 'Conflict', `A certificate for ${hostname} is already being ${id.startsWith('import-') ? 'imported' : 'issued'}; follow its progress at statusQueryGetUri`, {
-          ...client.createHttpManagementPayload(id),
-        });
-      }
-    }
+    const conflict = await conflictFor(client, hostname);
+    if (conflict) return conflict;
   }
 
   const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);

@@ -4,13 +4,9 @@ import { getConfig } from '../lib/config';
 import { isInstanceActive } from './instanceStatus';
 import { Orchestrators, RENEWAL_INSTANCE_ID, RenewCertificatesInput } from '../orchestrators/names';
 
-export function renewalRunning(client: DurableClient): Promise<boolean> {
-  return isInstanceActive(client, RENEWAL_INSTANCE_ID);
-}
-
 /** Returns false when a renewal is already running (the fixed instance id keeps runs from overlapping). */
 export async function startRenewal(client: DurableClient, options: { force: boolean; hostnames?: readonly string[] }): Promise<boolean> {
-  if (await renewalRunning(client)) return false;
+  if (await isInstanceActive(client, RENEWAL_INSTANCE_ID)) return false;
   const config = getConfig();
   const input: RenewCertificatesInput = {
     force: options.force,
