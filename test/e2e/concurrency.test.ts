@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, post, randomHostname, startAppOnStack } from './appFixture';
+import { AppOnStack, post, randomHostname, startAppOnStack, listenersFor } from './appFixture';
 
 describe('fault 6: two multi-hostname requests against one gateway at once', () => {
   let app: AppOnStack;
@@ -26,10 +26,7 @@ describe('fault 6: two multi-hostname requests against one gateway at once', () 
     ]);
     expect(fa.runtimeStatus, JSON.stringify(fa.customStatus)).toBe('Completed');
     expect(fb.runtimeStatus, JSON.stringify(fb.customStatus)).toBe('Completed');
-    const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-    for (const host of [...batchA, ...batchB]) {
-      expect(gw.properties.httpListeners.filter((l: any) => l.properties.hostName === host), host).toHaveLength(1);
-    }
+    for (const host of [...batchA, ...batchB]) expect(listenersFor(app, host), host).toHaveLength(1);
     // One accepted PUT per batch; any other attempt was refused by the gateway (409/412), never applied over the other.
     expect(app.stack.arm.putCount).toBe(putsBefore + 2);
     for (const rejected of app.stack.arm.rejectedPuts) expect(['AnotherOperationInProgress', 'PreconditionFailed']).toContain(rejected.code);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack } from './appFixture';
+import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack, challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../../lib/hostnames';
 import { resetConfigCache } from '../../lib/config';
@@ -14,20 +14,6 @@ import { AcmeProxy, startAcmeProxy } from '../stack/acmeProxy';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
-
-async function blobCount(app: AppOnStack): Promise<number> {
-  let n = 0;
-  for await (const _ of app.stack.container.listBlobsFlat()) n += 1;
-  return n;
-}
-
-function gateway(app: AppOnStack): any {
-  return app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-}
-
-function listeners(app: AppOnStack, host: string): any[] {
-  return gateway(app).properties.httpListeners.filter((l: any) => l.properties.hostName === host);
-}
 
 async function issue(app: AppOnStack, hosts: string[]) {
   const response = await post(app.harness, hosts.length === 1 ? SINGLE : MULTI, { hostnames: hosts.map((hostname) => ({ hostname })) });
@@ -52,7 +38,7 @@ describe('fault 1: the CA rejects 30% of nonces', () => {
       const hosts = [randomHostname('n1'), randomHostname('n2'), randomHostname('n3')];
       const final = await issue(app(), hosts);
       expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
-      for (const h of hosts) expect(listeners(app(), h)).toHaveLength(1);
+      for (const h of hosts) expect(listenersFor(app(), h)).toHaveLength(1);
     });
   });
 });
@@ -78,11 +64,11 @@ describe('faults 3, 4, 7 on one stack', () => {
       const final = await issue(app(), [host]);
       expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
       expect(app().stack.arm.rejectedPuts.slice(rejectedBefore).map((r) => r.code)).toEqual(['AnotherOperationInProgress', 'AnotherOperationInProgress']);
-      expect(listeners(app(), host)).toHaveLength(1);
+      expect(listenersFor(app(), host)).toHaveLength(1);
     });
 
     it('fault 4b: every gateway update fails — Failed with its code, certificate kept, files gone, gateway unchanged', async () => {
-      const before = gateway(app()).properties;
+      const before = gatewayJson(app()).properties;
       app().stack.arm.injectPutFaults({ mode: 'lroFailed', count: 1000 });
       try {
         const host = randomHostname('lrofail');
@@ -91,8 +77,8 @@ describe('faults 3, 4, 7 on one stack', () => {
         expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayUpdateFailed' });
         expect((final.customStatus as { message: string }).message).toMatch(/certificate is in Key Vault/);
         expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)))).toHaveLength(1);
-        expect(await blobCount(app())).toBe(0);
-        const after = gateway(app()).properties;
+        expect((await challengeBlobNames(app())).length).toBe(0);
+        const after = gatewayJson(app()).properties;
         expect(after.httpListeners).toEqual(before.httpListeners);
         expect(after.sslCertificates).toEqual(before.sslCertificates);
         expect(after.requestRoutingRules).toEqual(before.requestRoutingRules);
@@ -103,7 +89,7 @@ describe('faults 3, 4, 7 on one stack', () => {
 
     it('fault 7: the CA fails validation — AcmeOrderInvalid, container cleaned, and a retry succeeds once fixed', async () => {
       const stack = app().stack;
-      const original = gateway(app());
+      const original = gatewayJson(app());
       // The CA's path (through the gateway) breaks: the challenge path rule disappears...
       const broken = structuredClone(original);
       for (const map of broken.properties.urlPathMaps ?? []) {
@@ -125,7 +111,7 @@ describe('faults 3, 4, 7 on one stack', () => {
         const final = await issue(app(), [host]);
         expect(final.runtimeStatus).toBe('Failed');
         expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'AcmeOrderInvalid' });
-        expect(await blobCount(app())).toBe(0);
+        expect((await challengeBlobNames(app())).length).toBe(0);
       } finally {
         stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, original);
         process.env.ChallengeSelfCheckPort = stack.settings.ChallengeSelfCheckPort!;
@@ -150,10 +136,10 @@ describe('fault 5: the host dies after every activity, once each', () => {
       expect([...crashed]).toEqual(expect.arrayContaining(['getGatewayPublicIp', 'createAcmeOrder', 'uploadChallengeFiles', 'answerChallenges', 'createKeyVaultCsr', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles', 'bindGatewayListeners']));
       for (const h of hosts) {
         expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(h)))).toHaveLength(1);
-        expect(listeners(app(), h)).toHaveLength(1);
+        expect(listenersFor(app(), h)).toHaveLength(1);
       }
       expect(app().stack.arm.putCount).toBe(puts + 1);
-      expect(await blobCount(app())).toBe(0);
+      expect((await challengeBlobNames(app())).length).toBe(0);
     });
   });
 });
@@ -229,7 +215,7 @@ describe('fault 8: Blob Storage refuses deletes during clean-up', () => {
       const final = await issue(app(), [randomHostname('del')]);
       expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
       expect(refused).toBe(3);
-      expect(await blobCount(app())).toBe(0);
+      expect((await challengeBlobNames(app())).length).toBe(0);
     });
 
     it('reports (does not swallow) a clean-up that never succeeds, while keeping the issued certificate', async () => {
@@ -239,7 +225,7 @@ describe('fault 8: Blob Storage refuses deletes during clean-up', () => {
         expect(final.runtimeStatus).toBe('Completed');
         expect((final.customStatus as { message: string }).message).toMatch(/could not be deleted from Blob Storage/);
         expect(JSON.stringify(final.output)).toMatch(/could not be deleted/);
-        expect(await blobCount(app())).toBe(1);
+        expect((await challengeBlobNames(app())).length).toBe(1);
       } finally {
         failDeletes = 0;
       }

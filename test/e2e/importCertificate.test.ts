@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from './appFixture';
+import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack, listenersFor, gatewayJson } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../../lib/hostnames';
 
@@ -50,14 +50,8 @@ function steps(history: unknown[]): string[] {
   return names.filter((n, i) => n !== names[i - 1]);
 }
 
-function gatewayListeners(app: AppOnStack, host: string): any[] {
-  const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-  return gw.properties.httpListeners.filter((l: any) => l.properties.hostName === host);
-}
-
 function sslCertificateOf(app: AppOnStack, listener: any): any {
-  const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-  return gw.properties.sslCertificates.find((c: any) => c.id.toLowerCase() === listener.properties.sslCertificate.id.toLowerCase());
+  return gatewayJson(app).properties.sslCertificates.find((c: any) => c.id.toLowerCase() === listener.properties.sslCertificate.id.toLowerCase());
 }
 
 function importRequests(app: AppOnStack): number {
@@ -129,7 +123,7 @@ describe('importing an existing certificate end to end', () => {
     expect(leaf.cert.checkPrivateKey(createPrivateKey(stored.keyPem))).toBe(true);
 
     // Gateway: one listener for the hostname, the versionless secret id, one PUT.
-    const listeners = gatewayListeners(app, host);
+    const listeners = listenersFor(app, host);
     expect(listeners).toHaveLength(1);
     expect(sslCertificateOf(app, listeners[0]).properties.keyVaultSecretId).toBe(`${app.stack.keyVault.url}/secrets/${name}`);
     expect(app.stack.arm.putCount).toBe(putsBefore + 1);
@@ -168,7 +162,7 @@ describe('importing an existing certificate end to end', () => {
     expect(app.stack.arm.putCount).toBe(putsBefore + 1);
 
     expect(app.stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)))).toHaveLength(2);
-    expect(gatewayListeners(app, host)).toHaveLength(1);
+    expect(listenersFor(app, host)).toHaveLength(1);
     expect((await servedCertificate(app.stack.dataPlane.httpsPort, host)).fingerprint256).toBe(second.cert.fingerprint256);
   });
 

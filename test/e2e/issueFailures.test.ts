@@ -1,33 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AppOnStack, post, randomHostname, startAppOnStack } from './appFixture';
+import { AppOnStack, post, randomHostname, startAppOnStack, challengeBlobNames, withSetting, listenersFor, rulesFor } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../../lib/hostnames';
-import { resetConfigCache } from '../../lib/config';
 
 const START = 'AddCertificateFunctions_HttpStart';
 
 function scheduledActivities(app: AppOnStack, instanceId: string): string[] {
   // TaskScheduled events (type 4) name the activity.
   return app.harness.getStatus(instanceId).history.filter((e) => e.EventType === 4).map((e) => String(e.Name));
-}
-
-async function blobCount(app: AppOnStack): Promise<number> {
-  let n = 0;
-  for await (const _ of app.stack.container.listBlobsFlat()) n += 1;
-  return n;
-}
-
-function withSetting(name: string, value: string): () => void {
-  const previous = process.env[name];
-  process.env[name] = value;
-  resetConfigCache();
-  return () => {
-    if (previous === undefined) delete process.env[name];
-    else process.env[name] = previous;
-    resetConfigCache();
-  };
 }
 
 describe('issuance failures are reported with codes and leave nothing behind', () => {
@@ -72,7 +54,7 @@ describe('issuance failures are reported with codes and leave nothing behind', (
     expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotFound' });
     expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
     expect(scheduledActivities(app, id)).toContain('deleteChallengeFiles');
-    expect(await blobCount(app)).toBe(0);
+    expect((await challengeBlobNames(app)).length).toBe(0);
     expect(app.stack.keyVault.certificateNames()).not.toContain(keyVaultCertificateName(asHostname(host)));
   });
 
@@ -90,7 +72,7 @@ describe('issuance failures are reported with codes and leave nothing behind', (
       const { id, final } = await issue(host);
       expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotValid' });
       expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
-      expect(await blobCount(app)).toBe(0);
+      expect((await challengeBlobNames(app)).length).toBe(0);
     });
   });
 
@@ -111,7 +93,7 @@ describe('issuance failures are reported with codes and leave nothing behind', (
       expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotFound' });
       expect((final.customStatus as { message: string }).message).toMatch(/HTTP 301.*exclude \/\.well-known\/acme-challenge\/\* from the HTTP→HTTPS redirect/);
       expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
-      expect(await blobCount(app)).toBe(0);
+      expect((await challengeBlobNames(app)).length).toBe(0);
     });
   });
 
@@ -124,10 +106,9 @@ describe('issuance failures are reported with codes and leave nothing behind', (
     const versions = app.stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)));
     expect(versions).toHaveLength(2);
     expect(versions[0]!.serialHex).not.toBe(versions[1]!.serialHex);
-    const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-    const listeners = gw.properties.httpListeners.filter((l: any) => l.properties.hostName === host);
+    const listeners = listenersFor(app, host);
     expect(listeners).toHaveLength(1);
-    expect(gw.properties.requestRoutingRules.filter((r: any) => r.properties.httpListener.id.toLowerCase() === listeners[0].id.toLowerCase())).toHaveLength(1);
+    expect(rulesFor(app, listeners[0].id)).toHaveLength(1);
   });
 
   it('answers 409 with the running instance URLs when the hostname is already being issued', async () => {

@@ -1,25 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from './appFixture';
+import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack, challengeBlobNames, listenersFor, rulesFor, gatewayJson } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../../lib/hostnames';
 
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
-
-function listenersFor(app: AppOnStack, host: string): any[] {
-  const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-  return gw.properties.httpListeners.filter((l: any) => l.properties.hostName === host);
-}
-
-function rulesFor(app: AppOnStack, listenerId: string): any[] {
-  const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-  return gw.properties.requestRoutingRules.filter((r: any) => r.properties.httpListener.id.toLowerCase() === listenerId.toLowerCase());
-}
-
-async function blobCount(app: AppOnStack): Promise<number> {
-  let n = 0;
-  for await (const _ of app.stack.container.listBlobsFlat()) n += 1;
-  return n;
-}
 
 describe('issuing several certificates in one request', () => {
   let app: AppOnStack;
@@ -71,8 +55,8 @@ describe('issuing several certificates in one request', () => {
       expect(served.fingerprint.replace(/:/g, '').toLowerCase()).toBe(versions[0]!.thumbprintHex.toLowerCase());
     }
     expect(app.stack.arm.putCount).toBe(putsBefore + 1);
-    expect(await blobCount(app)).toBe(0);
-    const priorities = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName).properties.requestRoutingRules.map((r: any) => r.properties.priority);
+    expect((await challengeBlobNames(app)).length).toBe(0);
+    const priorities = gatewayJson(app).properties.requestRoutingRules.map((r: any) => r.properties.priority);
     expect(new Set(priorities).size).toBe(priorities.length);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { AppOnStack, pemBlocks, post, randomHostname, servedCertificate, startAppOnStack } from './appFixture';
+import { AppOnStack, pemBlocks, post, randomHostname, servedCertificate, startAppOnStack, challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../../lib/hostnames';
 
@@ -24,12 +24,6 @@ const EXPECTED_STEPS = [
 function steps(history: unknown[]): string[] {
   const names = history.map((s) => (s as { status: string }).status);
   return names.filter((n, i) => n !== names[i - 1]);
-}
-
-async function blobNames(app: AppOnStack): Promise<string[]> {
-  const names: string[] = [];
-  for await (const blob of app.stack.container.listBlobsFlat()) names.push(blob.name);
-  return names;
 }
 
 describe('issuing one certificate end to end', () => {
@@ -68,8 +62,8 @@ describe('issuing one certificate end to end', () => {
     expect(chain[0]!.checkPrivateKey(createPublicKey(stored!.keyPem) && (await import('node:crypto')).createPrivateKey(stored!.keyPem))).toBe(true);
 
     // Gateway: one listener and one rule for the hostname, a versionless secret id, one PUT.
-    const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);
-    const listeners = gw.properties.httpListeners.filter((l: any) => l.properties.hostName === host);
+    const gw = gatewayJson(app);
+    const listeners = listenersFor(app, host);
     expect(listeners).toHaveLength(1);
     const rules = gw.properties.requestRoutingRules.filter((r: any) => r.properties.httpListener.id.toLowerCase() === listeners[0].id.toLowerCase());
     expect(rules).toHaveLength(1);
@@ -82,6 +76,6 @@ describe('issuing one certificate end to end', () => {
     expect(served.fingerprint256).toBe(chain[0]!.fingerprint256);
 
     // No challenge file left behind.
-    expect(await blobNames(app)).toEqual([]);
+    expect(await challengeBlobNames(app)).toEqual([]);
   });
 });
