@@ -1,43 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { X509Certificate, createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack, listenersFor, gatewayJson } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../../lib/hostnames';
+import { DAY, issue } from '../fixtures/certificates';
 
 const START = 'AddCertificateWithPrivateKeyFunctions_HttpStart';
 const EXPECTED_STEPS = ['ImportCertificateStep', 'ConfigureApplicationGatewayStep', 'Completed'];
-const DAY = 86_400_000;
 
 // ----- a CA made here ---------------------------------------------------------------------------
-
-interface Issued {
-  readonly cert: X509Certificate;
-  readonly pem: string;
-  readonly key: KeyObject;
-}
-
-let serial = 1;
-
-function issue(options: { cn: string; sans?: string[]; issuer?: Issued; ca?: boolean; notBefore?: Date; notAfter?: Date }): Issued {
-  const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string);
-  cert.serialNumber = (serial++).toString(16).padStart(4, '0');
-  cert.validity.notBefore = options.notBefore ?? new Date(Date.now() - DAY);
-  cert.validity.notAfter = options.notAfter ?? new Date(Date.now() + 90 * DAY);
-  cert.setSubject([{ name: 'commonName', value: options.cn }]);
-  cert.setIssuer(options.issuer ? forge.pki.certificateFromPem(options.issuer.pem).subject.attributes : [{ name: 'commonName', value: options.cn }]);
-  cert.setExtensions(
-    options.ca
-      ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]
-      : [{ name: 'basicConstraints', cA: false }, { name: 'extKeyUsage', serverAuth: true }, { name: 'subjectAltName', altNames: (options.sans ?? []).map((value) => ({ type: 2, value })) }],
-  );
-  const signer = options.issuer?.key ?? key;
-  cert.sign(forge.pki.privateKeyFromPem(signer.export({ type: 'pkcs1', format: 'pem' }) as string) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  const pem = forge.pki.certificateToPem(cert);
-  return { cert: new X509Certificate(pem), pem, key };
-}
 
 const root = issue({ cn: 'Robot Import Test Root', ca: true });
 const intermediate = issue({ cn: 'Robot Import Test Intermediate', ca: true, issuer: root });

@@ -5,55 +5,11 @@ import forge from 'node-forge';
 import { validateImport, ImportRequest, ValidImport } from '../../lib/importValidation';
 import { buildPfx } from '../../lib/adapters/keyVaultImport';
 import { hostname } from '../../lib/hostnames';
+import { DAY, Issued, issue, rsaKey } from '../fixtures/certificates';
+
+const NOW = new Date();
 
 // ----- fixtures: a small CA made here, RSA certificates signed with forge -----------------------
-
-interface Issued {
-  readonly cert: X509Certificate;
-  readonly pem: string;
-  readonly key: KeyObject;
-}
-
-const DAY = 86_400_000;
-const NOW = new Date();
-let serial = 1;
-
-function rsaKey(bits = 2048): KeyObject {
-  return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey;
-}
-
-function forgeKey(key: KeyObject): forge.pki.rsa.PrivateKey {
-  return forge.pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }) as string) as forge.pki.rsa.PrivateKey;
-}
-
-interface CertOptions {
-  cn: string;
-  sans?: string[];
-  issuer?: Issued;
-  ca?: boolean;
-  key?: KeyObject;
-  notBefore?: Date;
-  notAfter?: Date;
-}
-
-function issue(options: CertOptions): Issued {
-  const key = options.key ?? rsaKey();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string);
-  cert.serialNumber = (serial++).toString(16).padStart(4, '0');
-  cert.validity.notBefore = options.notBefore ?? new Date(NOW.getTime() - DAY);
-  cert.validity.notAfter = options.notAfter ?? new Date(NOW.getTime() + 90 * DAY);
-  cert.setSubject([{ name: 'commonName', value: options.cn }]);
-  cert.setIssuer(options.issuer ? forge.pki.certificateFromPem(options.issuer.pem).subject.attributes : [{ name: 'commonName', value: options.cn }]);
-  const extensions: object[] = options.ca
-    ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]
-    : [{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, keyEncipherment: true }, { name: 'extKeyUsage', serverAuth: true }];
-  if (options.sans) extensions.push({ name: 'subjectAltName', altNames: options.sans.map((value) => ({ type: 2, value })) });
-  cert.setExtensions(extensions);
-  cert.sign(forgeKey(options.issuer?.key ?? key), forge.md.sha256.create());
-  const pem = forge.pki.certificateToPem(cert);
-  return { cert: new X509Certificate(pem), pem, key };
-}
 
 /** An EC leaf: forge cannot hold EC keys, so its TBSCertificate gets the EC key spliced in and is signed with node. */
 function issueEc(cn: string, sans: string[], issuer: Issued): Issued {
