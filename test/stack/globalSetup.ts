@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { CA_DIR_ENV, writeCa } from './tls';
 
 export default function setup(): () => void {
+  // The deployed runtime is Node 22 (infra/main.bicep); npm scripts run node_modules/.bin/node.
+  console.log(`Tests run on Node ${process.version} (${process.execPath})`);
   const dir = mkdtempSync(join(tmpdir(), 'appgw-acme-ca-'));
   const { bundlePath } = writeCa(dir);
   const previous = process.env.NODE_EXTRA_CA_CERTS;

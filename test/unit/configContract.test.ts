@@ -103,7 +103,22 @@ describe('configuration contract', () => {
     expect(bicepNames).not.toContain('FUNCTIONS_WORKER_RUNTIME');
     expect(bicepNames).not.toContain('FUNCTIONS_EXTENSION_VERSION');
     expect(bicep).toMatch(/name:\s*'FC1'/);
-    expect(bicep).toMatch(/runtime:\s*\{\s*name:\s*'node'\s*version:\s*'20'/);
+    expect(bicep).toMatch(/runtime:\s*\{\s*name:\s*'node'\s*version:\s*'22'/);
+  });
+
+  it('deploys, declares and tests on one Node major (Functions supports 22; 20 ended 2026-04-30)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
+    const deployed = /runtime:\s*\{\s*name:\s*'node'\s*version:\s*'(\d+)'/.exec(bicep)?.[1];
+    const major = (range: string | undefined) => /(\d+)/.exec(range ?? '')?.[1];
+    expect(deployed).toBe('22');
+    expect(major(pkg.engines.node)).toBe(deployed);
+    expect(major(pkg.devDependencies['@types/node'])).toBe(deployed);
+    // The `node` package puts that major's binary in node_modules/.bin, which npm scripts run first.
+    expect(major(pkg.devDependencies.node)).toBe(deployed);
+    expect(process.versions.node.split('.')[0]).toBe(deployed);
   });
 
   it('passes the EAB HMAC key as a Key Vault reference, never as a plain value', () => {
