@@ -1,5 +1,5 @@
 import { Activities } from '../lib/activityContracts';
-import { answerChallenge } from '../lib/adapters/acme';
+import { answerChallenge } from '../lib/adapters/acme/authorizations';
 import { defineActivity } from './defineActivity';
 
 export const answerChallenges = defineActivity(Activities.answerChallenges, async ({ challengeUrls }, config) => {

@@ -1,5 +1,5 @@
 import { Activities } from '../lib/activityContracts';
-import { finalizeOrder as finalize } from '../lib/adapters/acme';
+import { finalizeOrder as finalize } from '../lib/adapters/acme/orders';
 import { defineActivity } from './defineActivity';
 
 export const finalizeOrder = defineActivity(Activities.finalizeOrder, async ({ orderUrl, csrPem }, config) => finalize(config, orderUrl, csrPem));

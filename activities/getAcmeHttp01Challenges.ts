@@ -1,5 +1,5 @@
 import { Activities } from '../lib/activityContracts';
-import { getHttp01Challenges } from '../lib/adapters/acme';
+import { getHttp01Challenges } from '../lib/adapters/acme/authorizations';
 import { defineActivity } from './defineActivity';
 
 export const getAcmeHttp01Challenges = defineActivity(Activities.getAcmeHttp01Challenges, async ({ orderUrl }, config) => getHttp01Challenges(config, orderUrl));

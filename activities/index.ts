@@ -11,6 +11,7 @@ import './createKeyVaultCsr';
 import './finalizeOrder';
 import './mergeCertificate';
 import './deleteChallengeFiles';
+import './deactivateAuthorizations';
 import './bindGatewayListeners';
 import './checkImportedCertificate';
 import './listManagedCertificates';

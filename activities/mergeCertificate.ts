@@ -1,5 +1,5 @@
 import { Activities } from '../lib/activityContracts';
-import { downloadChain } from '../lib/adapters/acme';
+import { downloadChain } from '../lib/adapters/acme/orders';
 import { mergeChain } from '../lib/adapters/keyVault';
 import { defineActivity } from './defineActivity';
 

@@ -14,7 +14,7 @@ import { keyVaultError } from '../lib/adapters/keyVault';
 import { validateImport } from '../lib/importValidation';
 import { importInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
-import { IMPORT_CERTIFICATE_ORCHESTRATOR, ImportCertificateInput } from '../orchestrators/importCertificate';
+import { ImportCertificateInput, Orchestrators } from '../orchestrators/contracts';
 import { answerErrors, errorResponse, readBody } from './http';
 import { conflictFor } from './instanceStatus';
 
@@ -22,9 +22,9 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   const body = await readBody(request);
   if (!body.ok) return body.response;
   const json = parseJsonBody(body.text, request.headers.get('content-type'));
-  if (!json.ok) return errorResponse(400, json.problem.code, json.problem.message);
+  if (!json.ok) return errorResponse(400, json.code, json.message);
   const entries = parseHostnameEntries(json.value, { max: 1, exactlyOne: true, extraFields: ['privatekey', 'certificate', 'password'] as const });
-  if (!entries.ok) return errorResponse(400, entries.problem.code, entries.problem.message);
+  if (!entries.ok) return errorResponse(400, entries.code, entries.message);
   const entry = entries.value[0];
   if (!entry) return errorResponse(400, 'InvalidInput', 'This endpoint takes exactly one hostname');
   const { hostname } = entry;
@@ -52,7 +52,7 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   const instanceId = importInstanceId(hostname);
   const input: ImportCertificateInput = { hostname, certificateName, version };
   try {
-    await client.startNew(IMPORT_CERTIFICATE_ORCHESTRATOR, { instanceId, input });
+    await client.startNew(Orchestrators.ImportCertificate, { instanceId, input });
   } catch {
     context.error(`Imported ${certificateName} version ${version} for ${hostname}, but ${instanceId} could not be started`);
     return errorResponse(500, 'InternalError', `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`);

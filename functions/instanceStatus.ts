@@ -4,7 +4,7 @@ import type { DurableClient } from 'durable-functions';
 import { AppError } from '../lib/errors';
 import type { Hostname } from '../lib/hostnames';
 import { importInstanceId, issuanceInstanceId } from '../lib/naming';
-import { RENEWAL_INSTANCE_ID } from '../orchestrators/names';
+import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { errorResponse } from './http';
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);

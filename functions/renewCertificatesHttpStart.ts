@@ -1,8 +1,9 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext, HttpResponse } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getConfig } from '../lib/config';
+import type { Hostname } from '../lib/hostnames';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
-import { RENEWAL_INSTANCE_ID } from '../orchestrators/names';
+import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { answerErrors, errorResponse, readBody } from './http';
 import { startRenewal } from './startRenewal';
 
@@ -11,10 +12,10 @@ export async function renewCertificatesHttpStart(request: HttpRequest, context: 
   const body = await readBody(request);
   if (!body.ok) return body.response;
   let force = false;
-  let hostnames: string[] | undefined;
+  let hostnames: Hostname[] | undefined;
   if (body.text.trim() !== '') {
     const json = parseJsonBody(body.text, request.headers.get('content-type'));
-    if (!json.ok) return errorResponse(400, json.problem.code, json.problem.message);
+    if (!json.ok) return errorResponse(400, json.code, json.message);
     const { force: forceValue, hostnames: list, ...rest } = json.value;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) return errorResponse(400, 'InvalidInput', `Unknown field ${JSON.stringify(unknown)}; accepted: "hostnames", "force"`);
@@ -22,7 +23,7 @@ export async function renewCertificatesHttpStart(request: HttpRequest, context: 
     force = forceValue === true;
     if (list !== undefined) {
       const entries = parseHostnameEntries({ hostnames: list }, { max: getConfig().maxHostnamesPerRequest });
-      if (!entries.ok) return errorResponse(400, entries.problem.code, entries.problem.message);
+      if (!entries.ok) return errorResponse(400, entries.code, entries.message);
       hostnames = entries.value.map((e) => e.hostname);
     }
   }

@@ -8,7 +8,7 @@ import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
 import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
-import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/names';
+import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/contracts';
 import { errorResponse, readBody } from './http';
 import { conflictFor, isInstanceActive } from './instanceStatus';
 
@@ -16,9 +16,9 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   const body = await readBody(request);
   if (!body.ok) return body.response;
   const json = parseJsonBody(body.text, request.headers.get('content-type'));
-  if (!json.ok) return errorResponse(400, json.problem.code, json.problem.message);
+  if (!json.ok) return errorResponse(400, json.code, json.message);
   const entries = parseHostnameEntries(json.value, { max: getConfig().maxHostnamesPerRequest, exactlyOne: mode === 'single' });
-  if (!entries.ok) return errorResponse(400, entries.problem.code, entries.problem.message);
+  if (!entries.ok) return errorResponse(400, entries.code, entries.message);
   const hostnames: Hostname[] = entries.value.map((e) => e.hostname);
 
   const client = df.getClient(context);

@@ -1,11 +1,12 @@
 /** Starting the one renewal orchestration, shared by the timer and the HTTP starter. */
 import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../lib/config';
+import type { Hostname } from '../lib/hostnames';
 import { isInstanceActive } from './instanceStatus';
-import { Orchestrators, RENEWAL_INSTANCE_ID, RenewCertificatesInput } from '../orchestrators/names';
+import { Orchestrators, RENEWAL_INSTANCE_ID, RenewCertificatesInput } from '../orchestrators/contracts';
 
 /** Returns false when a renewal is already running (the fixed instance id keeps runs from overlapping). */
-export async function startRenewal(client: DurableClient, options: { force: boolean; hostnames?: readonly string[] }): Promise<boolean> {
+export async function startRenewal(client: DurableClient, options: { force: boolean; hostnames?: readonly Hostname[] }): Promise<boolean> {
   if (await isInstanceActive(client, RENEWAL_INSTANCE_ID)) return false;
   const config = getConfig();
   const input: RenewCertificatesInput = {

@@ -1,13 +1,11 @@
 /**
  * The durable boundary: each activity's name with its input and output types, shared by the
- * orchestrators (callers) and the registrations. Plain JSON only: names, URLs and ids — never a
- * key, a PFX or a token.
+ * orchestrators (callers, through `call` in orchestrators/durableCalls.ts) and the registrations
+ * (`defineActivity`). This module owns every shape it carries; adapters import these types, never
+ * the other way round. Plain JSON only: names, URLs and ids — never a key, a PFX or a token.
  */
-import type { Binding } from './gatewayMerge';
 import type { Hostname } from './hostnames';
 import type { Outcome } from './outcome';
-import type { OrderStatus, Http01Challenge } from './adapters/acme';
-import type { MergedCertificate } from './adapters/keyVault';
 
 export const Activities = {
   getGatewayPublicIp: 'getGatewayPublicIp',
@@ -22,51 +20,88 @@ export const Activities = {
   finalizeOrder: 'finalizeOrder',
   mergeCertificate: 'mergeCertificate',
   deleteChallengeFiles: 'deleteChallengeFiles',
+  deactivateAuthorizations: 'deactivateAuthorizations',
   bindGatewayListeners: 'bindGatewayListeners',
   checkImportedCertificate: 'checkImportedCertificate',
   listManagedCertificates: 'listManagedCertificates',
 } as const;
 export type ActivityName = (typeof Activities)[keyof typeof Activities];
 
+/** An HTTP-01 file: served at /.well-known/acme-challenge/{token} (RFC 8555 §8.3). */
 export interface ChallengeFile {
   readonly token: string;
   readonly keyAuthorization: string;
 }
 
-export interface ActivityContracts {
-  getGatewayPublicIp: { input: Record<string, never>; output: Outcome<{ ip: string }> };
-  checkDnsResolution: { input: { hostname: Hostname; gatewayIp: string }; output: Outcome<{ chain: string[] }> };
-  createAcmeOrder: { input: { hostname: Hostname }; output: Outcome<{ orderUrl: string; status: string }> & { retryAfterSeconds?: number } };
-  getAcmeHttp01Challenges: { input: { orderUrl: string }; output: Outcome<{ challenges: Http01Challenge[] }> };
-  uploadChallengeFiles: { input: { files: ChallengeFile[] }; output: Outcome };
-  checkChallengeFiles: { input: { hostname: Hostname; gatewayIp: string; files: ChallengeFile[] }; output: Outcome };
-  answerChallenges: { input: { challengeUrls: string[] }; output: Outcome };
-  checkOrderStatus: { input: { orderUrl: string }; output: OrderStatus };
-  createKeyVaultCsr: { input: { hostname: Hostname; certificateName: string }; output: Outcome<{ csrPem: string }> };
-  finalizeOrder: { input: { orderUrl: string; csrPem: string }; output: OrderStatus };
-  mergeCertificate: { input: { orderUrl: string; certificateName: string }; output: Outcome<MergedCertificate> };
-  deleteChallengeFiles: { input: { tokens: string[] }; output: Outcome };
-  /** `force`: PUT even when nothing changed, so the gateway re-reads Key Vault now. */
-  bindGatewayListeners: { input: { bindings: Binding[]; force?: boolean }; output: Outcome<{ updated: boolean }> };
-  /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */
-  checkImportedCertificate: { input: { hostname: Hostname; certificateName: string; version: string }; output: Outcome<{ secretId: string; thumbprint: string; expiresOn: string }> };
-  /** Renewal: every certificate this app manages or imported, with the renewal decision at `now`. */
-  listManagedCertificates: { input: { now: string; forceAll?: boolean; hostnames?: string[] }; output: Outcome<{ certificates: ManagedCertificate[] }> };
+/** One authorization's HTTP-01 challenge (RFC 8555 §7.1.4, §8.3). */
+export interface Http01Challenge extends ChallengeFile {
+  readonly authorizationUrl: string;
+  readonly challengeUrl: string;
+  /** Already valid (a reused authorization): nothing to upload or answer. */
+  readonly alreadyValid: boolean;
+}
+
+/** An order's state (RFC 8555 §7.1.6); `invalid` comes back as an `AcmeOrderInvalid` failure. */
+export type OrderState = 'pending' | 'ready' | 'processing' | 'valid';
+
+/** A certificate version in Key Vault, by id: what the gateway and the user need to know. */
+export interface CertificateVersion {
+  readonly version: string;
+  /** SHA-1 of the leaf, upper-case hex (Key Vault's x509Thumbprint). */
+  readonly thumbprint: string;
+  /** ISO 8601. */
+  readonly expiresOn: string;
+  /** Versionless secret id: the gateway follows new versions by itself. */
+  readonly secretId: string;
+}
+
+/** One hostname to serve over HTTPS with the certificate behind a versionless Key Vault secret id. */
+export interface Binding {
+  readonly hostname: Hostname;
+  readonly keyVaultSecretId: string;
 }
 
 export interface ManagedCertificate {
   readonly certificateName: string;
-  readonly hostnames: string[];
+  /** From the certificate's `hostnames` tag, parsed; empty when the tag is unusable (see `problem`). */
+  readonly hostnames: Hostname[];
   readonly source: 'acme' | 'imported';
   readonly acmeDirectory?: string;
   readonly version: string;
   readonly thumbprint: string;
+  /** ISO 8601. */
   readonly notBefore: string;
   readonly notAfter: string;
   /** When renewal becomes due (ISO); for imported certificates, when to warn. */
   readonly renewAfter: string;
   readonly due: boolean;
   readonly reason: string;
+  /** Set when the certificate cannot be renewed as it stands (e.g. a hand-edited tag): reported, never dropped. */
+  readonly problem?: string;
+}
+
+export interface ActivityContracts {
+  getGatewayPublicIp: { input: Record<string, never>; output: Outcome<{ ip: string }> };
+  checkDnsResolution: { input: { hostname: Hostname; gatewayIp: string }; output: Outcome<{ chain: string[] }> };
+  /** A rate limit comes back as `AcmeRateLimited` with the CA's `retryAfterSeconds`. */
+  createAcmeOrder: { input: { hostname: Hostname }; output: Outcome<{ orderUrl: string; status: string }> };
+  getAcmeHttp01Challenges: { input: { orderUrl: string }; output: Outcome<{ challenges: Http01Challenge[] }> };
+  uploadChallengeFiles: { input: { files: ChallengeFile[] }; output: Outcome };
+  checkChallengeFiles: { input: { hostname: Hostname; gatewayIp: string; files: ChallengeFile[] }; output: Outcome };
+  answerChallenges: { input: { challengeUrls: string[] }; output: Outcome };
+  checkOrderStatus: { input: { orderUrl: string }; output: Outcome<{ status: OrderState }> };
+  createKeyVaultCsr: { input: { hostname: Hostname; certificateName: string }; output: Outcome<{ csrPem: string }> };
+  finalizeOrder: { input: { orderUrl: string; csrPem: string }; output: Outcome<{ status: OrderState }> };
+  mergeCertificate: { input: { orderUrl: string; certificateName: string }; output: Outcome<CertificateVersion> };
+  deleteChallengeFiles: { input: { tokens: string[] }; output: Outcome };
+  /** RFC 8555 §7.5.2: abandoned authorizations still pending at the CA; returns how many were deactivated. */
+  deactivateAuthorizations: { input: { authorizationUrls: string[] }; output: Outcome<{ deactivated: number }> };
+  /** `force`: PUT even when nothing changed, so the gateway re-reads Key Vault now. */
+  bindGatewayListeners: { input: { bindings: Binding[]; force?: boolean }; output: Outcome<{ updated: boolean }> };
+  /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */
+  checkImportedCertificate: { input: { hostname: Hostname; certificateName: string; version: string }; output: Outcome<CertificateVersion> };
+  /** Renewal: every certificate this app manages or imported, with the renewal decision at `now` (ISO). */
+  listManagedCertificates: { input: { now: string; forceAll?: boolean; hostnames?: Hostname[] }; output: Outcome<{ certificates: ManagedCertificate[] }> };
 }
 
 export type ActivityInput<K extends ActivityName> = ActivityContracts[K]['input'];

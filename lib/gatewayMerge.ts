@@ -3,14 +3,11 @@
  * the gateway, this decides, the adapter PUTs. What others configured is carried over untouched.
  */
 import type { ApplicationGateway, ApplicationGatewayRequestRoutingRule } from '@azure/arm-network';
-import type { Hostname } from './hostnames';
+import type { Binding } from './activityContracts';
+import { Outcome, fail } from './outcome';
+import { ErrorCodes } from './status';
 import { gatewayNames } from './naming';
 
-export interface Binding {
-  readonly hostname: Hostname;
-  /** Versionless Key Vault secret id: the gateway then follows new versions by itself. */
-  readonly keyVaultSecretId: string;
-}
 
 export interface MergeSettings {
   readonly backendPoolName: string;
@@ -18,9 +15,10 @@ export interface MergeSettings {
   readonly rulePriorityStart: number;
 }
 
-export type MergeResult =
-  | { readonly ok: true; readonly gateway: ApplicationGateway; readonly changed: boolean }
-  | { readonly ok: false; readonly reason: string };
+/** The merged configuration to PUT, and whether anything changed; a refusal is `ApplicationGatewayUpdateFailed`. */
+export type MergeResult = Outcome<{ gateway: ApplicationGateway; changed: boolean }>;
+
+const refuse = (reason: string) => fail(ErrorCodes.ApplicationGatewayUpdateFailed, reason);
 
 /** Azure's bound for rule priorities (API 2021-08-01 and later). */
 export const MAX_RULE_PRIORITY = 20000;
@@ -47,7 +45,7 @@ export function choosePriority(used: ReadonlySet<number>, start: number): number
 
 export function mergeBindings(current: ApplicationGateway, bindings: readonly Binding[], settings: MergeSettings): MergeResult {
   const gatewayId = current.id;
-  if (!gatewayId) return { ok: false, reason: 'the gateway has no id' };
+  if (!gatewayId) return refuse('the gateway has no id');
   const gw: ApplicationGateway = structuredClone(current);
   gw.sslCertificates ??= [];
   gw.httpListeners ??= [];
@@ -56,11 +54,11 @@ export function mergeBindings(current: ApplicationGateway, bindings: readonly Bi
   let changed = false;
 
   const frontendIp = gw.frontendIPConfigurations?.find((f) => f.publicIPAddress) ?? gw.frontendIPConfigurations?.[0];
-  if (!frontendIp?.name) return { ok: false, reason: 'the gateway has no frontend IP configuration' };
+  if (!frontendIp?.name) return refuse('the gateway has no frontend IP configuration');
   const pool = gw.backendAddressPools?.find((p) => p.name === settings.backendPoolName);
-  if (!pool) return { ok: false, reason: `backend pool "${settings.backendPoolName}" does not exist on the gateway` };
+  if (!pool) return refuse(`backend pool "${settings.backendPoolName}" does not exist on the gateway`);
   const httpSettings = gw.backendHttpSettingsCollection?.find((s) => s.name === settings.httpSettingsName);
-  if (!httpSettings) return { ok: false, reason: `backend HTTP settings "${settings.httpSettingsName}" do not exist on the gateway` };
+  if (!httpSettings) return refuse(`backend HTTP settings "${settings.httpSettingsName}" do not exist on the gateway`);
 
   let port = gw.frontendPorts.find((p) => p.port === HTTPS_PORT);
   if (!port) {
@@ -84,7 +82,7 @@ export function mergeBindings(current: ApplicationGateway, bindings: readonly Bi
     if (listener && listener.name !== names.listener) {
       const otherHosts = listenerHostnames(listener).filter((h) => h !== binding.hostname);
       if (otherHosts.length > 0) {
-        return { ok: false, reason: `${binding.hostname} is served by listener "${listener.name}" together with ${otherHosts.join(', ')}; give ${binding.hostname} a listener of its own (or remove it from that one) so its certificate can be managed` };
+        return refuse(`${binding.hostname} is served by listener "${listener.name}" together with ${otherHosts.join(', ')}; give ${binding.hostname} a listener of its own (or remove it from that one) so its certificate can be managed`);
       }
       const sharers = sslCert ? gw.httpListeners.filter((l) => l !== listener && sameId(l.sslCertificate?.id, certIdOf(sslCert ?? {}))) : [];
       // The hand-made listener's certificate also serves other listeners (say, a wildcard): keep it, use our own.
@@ -127,7 +125,7 @@ export function mergeBindings(current: ApplicationGateway, bindings: readonly Bi
     const hasRule = gw.requestRoutingRules.some((r) => sameId(r.httpListener?.id, listenerId));
     if (!hasRule) {
       const priority = choosePriority(usedPriorities, settings.rulePriorityStart);
-      if (priority === undefined) return { ok: false, reason: 'no free rule priority is left (1–20000 are all used)' };
+      if (priority === undefined) return refuse('no free rule priority is left (1–20000 are all used)');
       usedPriorities.add(priority);
       const rule: ApplicationGatewayRequestRoutingRule = {
         name: names.rule,

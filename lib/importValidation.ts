@@ -14,7 +14,7 @@
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
 import type { Hostname } from './hostnames';
-import { Failure, fail } from './outcome';
+import { Failure, Outcome, fail } from './outcome';
 import { ErrorCodes } from './status';
 
 export interface ImportRequest {
@@ -25,7 +25,6 @@ export interface ImportRequest {
 }
 
 export interface ValidImport {
-  readonly ok: true;
   readonly hostname: Hostname;
   /** Leaf first, then each issuer. */
   readonly certificateChainPem: string[];
@@ -40,7 +39,7 @@ export interface ValidImport {
   readonly matchedName: string;
 }
 
-export type ImportValidation = ValidImport | Failure;
+export type ImportValidation = Outcome<ValidImport>;
 
 /** A leaf, a few intermediates and perhaps a root; more is not a chain a gateway should send. */
 export const MAX_CHAIN_LENGTH = 10;
@@ -65,7 +64,8 @@ interface PemBlock {
   readonly text: string;
 }
 
-type Result<T> = { ok: true; value: T } | Failure;
+/** A parsing step's result: the parsed value, or why the input was refused. */
+type Parsed<T> = Outcome<{ readonly value: T }>;
 
 /** Strict base64: whitespace (line breaks) allowed, anything else outside the alphabet is not. */
 function decodeBase64(text: string): Buffer | undefined {
@@ -85,7 +85,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g
  * or after them is refused rather than ignored: it is the usual sign of a truncated paste or of
  * two files run together.
  */
-function parsePem(text: string, field: string): Result<PemBlock[]> {
+function parsePem(text: string, field: string): Parsed<PemBlock[]> {
   const normalised = text.replace(/\r\n/g, '\n');
   const blocks: PemBlock[] = [];
   let at = 0;
@@ -118,7 +118,7 @@ function parsePem(text: string, field: string): Result<PemBlock[]> {
 }
 
 /** PEM text, or base64 of DER, or base64 of a PEM text (what `base64 cert.pem` produces). */
-function readField(value: unknown, field: string): Result<{ pem: PemBlock[] } | { der: Buffer }> {
+function readField(value: unknown, field: string): Parsed<{ pem: PemBlock[] } | { der: Buffer }> {
   if (value === undefined || value === null) return invalid(`${field} is required`);
   if (typeof value !== 'string') return invalid(`${field} must be a string (base64 DER or PEM)`);
   if (value.trim() === '') return invalid(`${field} must not be empty`);
@@ -140,7 +140,7 @@ function readField(value: unknown, field: string): Result<{ pem: PemBlock[] } | 
 // Certificates
 // ---------------------------------------------------------------------------------------------
 
-function parseCertificates(value: unknown): Result<X509Certificate[]> {
+function parseCertificates(value: unknown): Parsed<X509Certificate[]> {
   const read = readField(value, CERT_FIELD);
   if (!read.ok) return read;
   const ders: Buffer[] = [];
@@ -217,7 +217,7 @@ function isEncryptedPkcs8(der: Buffer): boolean | undefined {
 
 type KeySource = { format: 'pem'; key: string; encrypted: boolean } | { format: 'der'; key: Buffer; encrypted: boolean };
 
-function keySource(value: unknown): Result<KeySource> {
+function keySource(value: unknown): Parsed<KeySource> {
   const read = readField(value, KEY_FIELD);
   if (!read.ok) return read;
   if ('der' in read.value) {
@@ -251,7 +251,7 @@ function decodeDer(der: Buffer, passphrase: string | undefined): KeyObject {
   throw lastError;
 }
 
-function parsePrivateKey(value: unknown, password: unknown): Result<KeyObject> {
+function parsePrivateKey(value: unknown, password: unknown): Parsed<KeyObject> {
   if (password !== undefined && password !== null && typeof password !== 'string') return invalid(`${PASSWORD_FIELD} must be a string`);
   const source = keySource(value);
   if (!source.ok) return source;

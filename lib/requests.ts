@@ -3,21 +3,19 @@
  * Returns values, never throws: bad input is an expected outcome answered with 400.
  */
 import { Hostname, parseHostname } from './hostnames';
+import { Failure, Outcome, fail } from './outcome';
+import { ErrorCodes } from './status';
 
-export interface InputProblem {
-  readonly code: 'InvalidInput';
-  readonly message: string;
-}
-
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: InputProblem };
+/** A parsed request part, or an `InvalidInput` failure whose message names the field and the rule. */
+export type Parsed<T> = Outcome<{ readonly value: T }>;
 
 /** Bodies are tiny; anything larger is not a request we understand. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function bad(message: string): { ok: false; problem: InputProblem } {
-  return { ok: false, problem: { code: 'InvalidInput', message } };
+function bad(message: string): Failure {
+  return fail(ErrorCodes.InvalidInput, message);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -84,7 +82,7 @@ export function parseHostnameEntries<Extra extends string = never>(
     const result = parseHostname(item.hostname);
     if (!result.ok) {
       const shown = typeof item.hostname === 'string' ? ` "${item.hostname.slice(0, 80)}"` : '';
-      return bad(`${where}.hostname${shown} ${result.reason}`);
+      return bad(`${where}.hostname${shown} ${result.message}`);
     }
     const previous = seen.get(result.hostname);
     if (previous !== undefined) return bad(`${where}.hostname "${result.hostname}" duplicates hostnames[${previous}]`);

@@ -1,10 +1,15 @@
 /**
- * Typed calls across the durable boundary and the retry policies, named with why those numbers.
- * Pure: imports only durable-functions and lib/ contracts.
+ * Typed calls across the durable boundary, and the retry policies named with why those numbers.
+ * The durable SDK hands back whatever a task produced (`any`); this module is the one place that
+ * gives it the contract's type, so orchestrators write `yield* call(context, Activities.x, input)`
+ * with no cast. Pure: imports only durable-functions and lib/ contracts.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { ActivityInput, ActivityName } from '../lib/activityContracts';
+import type { ActivityInput, ActivityName, ActivityOutput } from '../lib/activityContracts';
+import { toCodedFailure } from '../lib/errors';
+import type { Outcome } from '../lib/outcome';
+import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from './contracts';
 
 function retry(firstMs: number, attempts: number, coefficient: number, maxMs: number): df.RetryOptions {
   const options = new df.RetryOptions(firstMs, attempts);
@@ -22,14 +27,60 @@ export const GATEWAY_RETRY = retry(15_000, 8, 2, 240_000);
 /** Clean-up must happen: more attempts over a longer span than other steps. */
 export const CLEANUP_RETRY = retry(5_000, 8, 2, 300_000);
 
-export function callActivity<K extends ActivityName>(context: OrchestrationContext, name: K, input: ActivityInput<K>, policy: df.RetryOptions = TRANSIENT_RETRY): Task {
+/** A scheduled task whose result has type `T` (a phantom type: nothing is added at run time). */
+export interface TypedTask<T> extends Task {
+  readonly __result?: T;
+}
+
+/** A step of an orchestrator: yields durable tasks, returns `T`. */
+export type Step<T> = Generator<Task, T, unknown>;
+
+type Results<T extends readonly TypedTask<unknown>[]> = { -readonly [I in keyof T]: T[I] extends TypedTask<infer R> ? R : never };
+
+/** Schedules an activity (with a retry policy) without waiting: for `all` and `first`. */
+export function activity<K extends ActivityName>(context: OrchestrationContext, name: K, input: ActivityInput<K>, policy: df.RetryOptions = TRANSIENT_RETRY): TypedTask<ActivityOutput<K>> {
   return context.df.callActivityWithRetry(name, policy, input);
 }
 
+/** Schedules a sub-orchestration with a derived (never random) instance id. */
+export function subOrchestration<K extends OrchestratorName>(context: OrchestrationContext, name: K, input: OrchestratorInput<K>, instanceId: string): TypedTask<OrchestratorOutput<K>> {
+  return context.df.callSubOrchestrator(name, input, instanceId);
+}
+
+/** Waits for one task and returns its typed result; a failed task throws, as a yield does. */
+export function* wait<T>(task: TypedTask<T>): Step<T> {
+  return (yield task) as T;
+}
+
+/** Runs an activity and returns its output, typed by the contract. */
+export function* call<K extends ActivityName>(context: OrchestrationContext, name: K, input: ActivityInput<K>, policy: df.RetryOptions = TRANSIENT_RETRY): Step<ActivityOutput<K>> {
+  return yield* wait(activity(context, name, input, policy));
+}
+
+/** Waits for every task (Task.all) and returns their results in order; the first failure throws. */
+export function* all<const T extends readonly TypedTask<unknown>[]>(context: OrchestrationContext, tasks: T): Step<Results<T>> {
+  return (yield context.df.Task.all([...tasks])) as Results<T>;
+}
+
+/** Waits for the first of `tasks` to end (Task.any) and returns that task; read it with `settled`. */
+export function* first<T>(context: OrchestrationContext, tasks: readonly TypedTask<T>[]): Step<TypedTask<T>> {
+  return (yield context.df.Task.any([...tasks])) as TypedTask<T>;
+}
+
+/** An ended task's result, or what it failed with as a coded failure (see `toCodedFailure`). */
+export function settled<T>(task: TypedTask<T>): Outcome<{ value: T }> {
+  return task.isFaulted ? { ok: false, ...toCodedFailure(task.result) } : { ok: true, value: task.result as T };
+}
+
+/** The orchestration's input, typed by its contract (the starter or parent built it from that type). */
+export function inputOf<K extends OrchestratorName>(context: OrchestrationContext, _name: K): OrchestratorInput<K> {
+  return context.df.getInput() as OrchestratorInput<K>;
+}
+
 /** A durable timer `seconds` from the orchestration's own clock (never the wall clock: replays must agree). */
-export function sleep(context: OrchestrationContext, seconds: number): Task {
+export function* sleep(context: OrchestrationContext, seconds: number): Step<void> {
   const fireAt = new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000);
-  return context.df.createTimer(fireAt);
+  yield context.df.createTimer(fireAt);
 }
 
 export function log(context: OrchestrationContext, message: string): void {

@@ -5,42 +5,21 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { Activities, ActivityOutput } from '../lib/activityContracts';
+import { Activities } from '../lib/activityContracts';
 import { CodedFailure, toCodedFailure } from '../lib/errors';
-import { hostname as parseValidHostname } from '../lib/hostnames';
 import { gatewayNames } from '../lib/naming';
 import { Steps, failure, progress } from '../lib/status';
 import { bindGateway } from './bindGateway';
-import { callActivity, log } from './durableCalls';
-
-export const IMPORT_CERTIFICATE_ORCHESTRATOR = 'ImportCertificateOrchestrator';
-
-/** Names and ids only: the certificate and key stay in Key Vault. */
-export interface ImportCertificateInput {
-  readonly hostname: string;
-  readonly certificateName: string;
-  readonly version: string;
-}
-
-export interface ImportCertificateOutput {
-  readonly hostname: string;
-  readonly certificateName: string;
-  readonly version: string;
-  readonly thumbprint: string;
-  readonly expiresOn: string;
-  readonly listener: string;
-  readonly gatewayUpdated: boolean;
-}
+import { ImportCertificateOutput, Orchestrators } from './contracts';
+import { call, inputOf, log } from './durableCalls';
 
 export const importCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput() as ImportCertificateInput;
-  const hostname = parseValidHostname(input.hostname);
-  const { certificateName, version } = input;
+  const { hostname, certificateName, version } = inputOf(context, Orchestrators.ImportCertificate);
 
   let failed: CodedFailure;
   try {
     context.df.setCustomStatus(progress(Steps.ImportCertificate, `Checking version ${version} of ${certificateName} in Key Vault`));
-    const check = (yield callActivity(context, Activities.checkImportedCertificate, { hostname, certificateName, version })) as ActivityOutput<'checkImportedCertificate'>;
+    const check = yield* call(context, Activities.checkImportedCertificate, { hostname, certificateName, version });
     if (!check.ok) {
       failed = check;
     } else {
@@ -49,7 +28,9 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
       if (bound.ok) {
         context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with the imported certificate ${check.thumbprint} (expires ${check.expiresOn})`));
         const listener = gatewayNames(hostname).listener;
-        return { hostname, certificateName, version, thumbprint: check.thumbprint, expiresOn: check.expiresOn, listener, gatewayUpdated: bound.updated } satisfies ImportCertificateOutput;
+        return {
+          hostname, certificateName, version: check.version, thumbprint: check.thumbprint, expiresOn: check.expiresOn, secretId: check.secretId, listener, gatewayUpdated: bound.updated,
+        } satisfies ImportCertificateOutput;
       }
       failed = { code: bound.code, message: `The certificate is in Key Vault, but the gateway update failed: ${bound.message}` };
     }
@@ -62,4 +43,4 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
   throw new Error(`[${failed.code}] ${failed.message}`);
 };
 
-df.app.orchestration(IMPORT_CERTIFICATE_ORCHESTRATOR, importCertificateOrchestrator);
+df.app.orchestration(Orchestrators.ImportCertificate, importCertificateOrchestrator);

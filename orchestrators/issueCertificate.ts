@@ -6,33 +6,26 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { toCodedFailure } from '../lib/errors';
-import { hostname as parseValidHostname } from '../lib/hostnames';
 import { gatewayNames } from '../lib/naming';
+import { fail } from '../lib/outcome';
 import { Steps, failure, progress } from '../lib/status';
 import { bindGateway } from './bindGateway';
-import { log } from './durableCalls';
-import { IssuanceResult, issueOneCertificate } from './issuanceRecipe';
-import { IssueCertificateInput, Orchestrators } from './names';
-
-export interface IssueCertificateOutput {
-  readonly result: IssuanceResult;
-  readonly listener?: string;
-  readonly gatewayUpdated?: boolean;
-}
+import { IssuanceResult, IssueCertificateOutput, Orchestrators } from './contracts';
+import { inputOf, log } from './durableCalls';
+import { Report, issueOneCertificate } from './issuanceRecipe';
 
 export const issueCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput() as IssueCertificateInput;
-  const hostname = parseValidHostname(input.hostname);
-  const report = (step: Parameters<typeof progress>[0], message: string) => context.df.setCustomStatus(progress(step, message));
+  const { hostname, bindGateway: bind } = inputOf(context, Orchestrators.IssueCertificate);
+  const report: Report = (step, message) => context.df.setCustomStatus(progress(step, message));
 
   let result: IssuanceResult;
   try {
     result = yield* issueOneCertificate(context, hostname, report);
   } catch (error) {
-    result = { ok: false, hostname, ...toCodedFailure(error) };
+    result = { ok: false, ...toCodedFailure(error) };
   }
 
-  if (result.ok && input.bindGateway) {
+  if (result.ok && bind) {
     report(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`);
     const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: result.secretId }]);
     if (bound.ok) {
@@ -40,14 +33,14 @@ export const issueCertificateOrchestrator: OrchestrationHandler = function* (con
       context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with certificate ${result.thumbprint} (expires ${result.expiresOn})${result.warning ? `. Warning: ${result.warning}` : ''}`));
       return { result, listener, gatewayUpdated: bound.updated } satisfies IssueCertificateOutput;
     }
-    result = { ok: false, hostname, code: bound.code, message: `The certificate is in Key Vault, but the gateway update failed: ${bound.message}` };
+    result = fail(bound.code, `The certificate is in Key Vault, but the gateway update failed: ${bound.message}`);
   }
 
   if (!result.ok) {
     context.df.setCustomStatus(failure(result.code, result.message));
     log(context, `${hostname}: ${result.code}`);
     // A batch child reports by value; a standalone run must end Failed.
-    if (input.bindGateway) throw new Error(`[${result.code}] ${result.message}`);
+    if (bind) throw new Error(`[${result.code}] ${result.message}`);
     return { result } satisfies IssueCertificateOutput;
   }
   context.df.setCustomStatus(progress(Steps.Completed, `Certificate ${result.thumbprint} for ${hostname} is in Key Vault (expires ${result.expiresOn})`));

@@ -3,7 +3,8 @@ import type { ApplicationGateway } from '@azure/arm-network';
 import type { AppConfig } from '../config';
 import { networkClient } from '../clients';
 import { AppError, isCredentialError } from '../errors';
-import { Binding, mergeBindings } from '../gatewayMerge';
+import type { Binding } from '../activityContracts';
+import { mergeBindings } from '../gatewayMerge';
 import { Outcome, fail } from '../outcome';
 
 interface RestLike {
@@ -67,7 +68,7 @@ export async function applyBindings(config: AppConfig, bindings: readonly Bindin
     return fail('ApplicationGatewayBusy', 'The Application Gateway is being updated by another operation');
   }
   const merged = mergeBindings(current, bindings, config.gateway);
-  if (!merged.ok) return fail('ApplicationGatewayUpdateFailed', `Cannot bind the certificates: ${merged.reason}`);
+  if (!merged.ok) return fail('ApplicationGatewayUpdateFailed', `Cannot bind the certificates: ${merged.message}`);
   // A forced PUT of an unchanged configuration makes the gateway fetch Key Vault secrets again.
   if (!merged.changed && !force) return { ok: true, updated: false };
   try {

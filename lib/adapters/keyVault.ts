@@ -2,11 +2,14 @@
  * Key Vault certificates: the private key is generated inside the vault (issuer "Unknown" leaves
  * a pending operation with a CSR), the CA signs that CSR, and the chain is merged back in.
  */
-import type { CertificatePolicy } from '@azure/keyvault-certificates';
+import type { CertificatePolicy, CertificateProperties } from '@azure/keyvault-certificates';
+import type { CertificateVersion } from '../activityContracts';
 import type { AppConfig } from '../config';
 import { certificateClient } from '../clients';
 import { csrCoversExactly, csrDerToPem, pemChainToDer, readCsrNames } from '../csr';
 import { AppError, isCredentialError } from '../errors';
+import { Outcome, fail } from '../outcome';
+import { ErrorCodes } from '../status';
 
 /** Tags that mark a certificate as ours and tell renewal what it needs. */
 export const Tags = {
@@ -93,18 +96,12 @@ export async function createCsr(config: AppConfig, name: string, hostname: strin
   return csrDerToPem(created.csr);
 }
 
-export interface MergedCertificate {
-  readonly version: string;
-  readonly thumbprint: string;
-  readonly expiresOn: string;
-  readonly secretId: string;
-}
 
 /**
  * Idempotent: when the pending operation is already gone and the latest version holds our leaf
  * (the merge succeeded but the host died before recording it), that version is the result.
  */
-export async function mergeChain(config: AppConfig, name: string, chainPem: string): Promise<MergedCertificate> {
+export async function mergeChain(config: AppConfig, name: string, chainPem: string): Promise<CertificateVersion> {
   const client = certificateClient(config);
   const chain = pemChainToDer(chainPem);
   const leaf = chain[0];
@@ -120,10 +117,34 @@ export async function mergeChain(config: AppConfig, name: string, chainPem: stri
       throw keyVaultError('Merging the issued certificate into Key Vault', error);
     }
   }
+  return versionOf(config, name, result.properties);
+}
+
+function versionOf(config: AppConfig, name: string, properties: CertificateProperties): CertificateVersion {
   return {
-    version: result.properties.version ?? '',
-    thumbprint: Buffer.from(result.properties.x509Thumbprint ?? new Uint8Array()).toString('hex').toUpperCase(),
-    expiresOn: result.properties.expiresOn?.toISOString() ?? '',
+    version: properties.version ?? '',
+    thumbprint: Buffer.from(properties.x509Thumbprint ?? new Uint8Array()).toString('hex').toUpperCase(),
+    expiresOn: properties.expiresOn?.toISOString() ?? '',
     secretId: secretIdFor(config, name),
   };
+}
+
+/**
+ * A given version of a certificate, when it exists and is enabled; `ImportedCertificateNotFound`
+ * otherwise (deleted or disabled since the starter imported it).
+ */
+export async function readEnabledVersion(config: AppConfig, name: string, version: string): Promise<Outcome<CertificateVersion>> {
+  let certificate;
+  try {
+    certificate = await certificateClient(config).getCertificateVersion(name, version);
+  } catch (error) {
+    if ((error as RestLike).statusCode === 404) {
+      return fail(ErrorCodes.ImportedCertificateNotFound, `Version ${version} of certificate ${name} is not in Key Vault (deleted since the import?); import it again`);
+    }
+    throw keyVaultError('Reading the imported certificate', error);
+  }
+  if (certificate.properties.enabled === false) {
+    return fail(ErrorCodes.ImportedCertificateNotFound, `Version ${version} of certificate ${name} is disabled in Key Vault; import it again`);
+  }
+  return { ok: true, ...versionOf(config, name, certificate.properties) };
 }

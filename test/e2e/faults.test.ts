@@ -7,7 +7,7 @@ import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack, challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
-import { hostname as asHostname } from '../../lib/hostnames';
+import { hostname as asHostname } from '../fixtures/hostnames';
 import { resetConfigCache } from '../../lib/config';
 import { loadCa } from '../stack/tls';
 import { AcmeProxy, startAcmeProxy } from '../stack/acmeProxy';

@@ -2,10 +2,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppOnStack, post, randomHostname, startAppOnStack, challengeBlobNames, withSetting, listenersFor, rulesFor } from './appFixture';
+import { readStatus } from '../../lib/adapters/acme';
+import { getConfig } from '../../lib/config';
 import { keyVaultCertificateName } from '../../lib/naming';
-import { hostname as asHostname } from '../../lib/hostnames';
+import { hostname as asHostname } from '../fixtures/hostnames';
 
 const START = 'AddCertificateFunctions_HttpStart';
+
+/** The authorization URLs the run read from the CA (the output of getAcmeHttp01Challenges in its history). */
+function authorizationUrls(app: AppOnStack, instanceId: string): string[] {
+  const history = app.harness.getStatus(instanceId).history;
+  const scheduled = history.find((e) => e.EventType === 4 && e.Name === 'getAcmeHttp01Challenges');
+  const completed = history.find((e) => e.EventType === 5 && e.TaskScheduledId === scheduled?.EventId);
+  const output = JSON.parse(String(completed?.Result)) as { challenges: Array<{ authorizationUrl: string }> };
+  return output.challenges.map((c) => c.authorizationUrl);
+}
+
+/** What the CA says of each authorization now (RFC 8555 §7.5), read with the app's own account. */
+async function authorizationStatuses(app: AppOnStack, instanceId: string): Promise<Array<string | undefined>> {
+  const urls = authorizationUrls(app, instanceId);
+  expect(urls.length).toBeGreaterThan(0);
+  return Promise.all(urls.map((url) => readStatus(getConfig(), url)));
+}
 
 function scheduledActivities(app: AppOnStack, instanceId: string): string[] {
   // TaskScheduled events (type 4) name the activity.
@@ -55,6 +73,8 @@ describe('issuance failures are reported with codes and leave nothing behind', (
     expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
     expect(scheduledActivities(app, id)).toContain('deleteChallengeFiles');
     expect((await challengeBlobNames(app)).length).toBe(0);
+    // The abandoned authorization is deactivated at the CA (RFC 8555 §7.5.2), not left pending.
+    expect(await authorizationStatuses(app, id)).toEqual(['deactivated']);
     expect(app.stack.keyVault.certificateNames()).not.toContain(keyVaultCertificateName(asHostname(host)));
   });
 
@@ -73,6 +93,7 @@ describe('issuance failures are reported with codes and leave nothing behind', (
       expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotValid' });
       expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
       expect((await challengeBlobNames(app)).length).toBe(0);
+      expect(await authorizationStatuses(app, id)).toEqual(['deactivated']);
     });
   });
 
@@ -94,6 +115,7 @@ describe('issuance failures are reported with codes and leave nothing behind', (
       expect((final.customStatus as { message: string }).message).toMatch(/HTTP 301.*exclude \/\.well-known\/acme-challenge\/\* from the HTTP→HTTPS redirect/);
       expect(scheduledActivities(app, id)).not.toContain('answerChallenges');
       expect((await challengeBlobNames(app)).length).toBe(0);
+      expect(await authorizationStatuses(app, id)).toEqual(['deactivated']);
     });
   });
 

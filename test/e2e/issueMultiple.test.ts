@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack, challengeBlobNames, listenersFor, rulesFor, gatewayJson } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
-import { hostname as asHostname } from '../../lib/hostnames';
+import { hostname as asHostname } from '../fixtures/hostnames';
 
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
-import { hostname as asHostname } from '../../lib/hostnames';
+import { hostname as asHostname } from '../fixtures/hostnames';
 import { resetConfigCache } from '../../lib/config';
-import type { RenewalReport } from '../../orchestrators/renewCertificates';
+import type { RenewalReport } from '../../orchestrators/contracts';
 
 const RENEW = 'RenewCertificatesFunctions_HttpStart';
 const YEAR = 365 * 86_400_000;

@@ -10,8 +10,8 @@ import { AcmeProxy, startAcmeProxy } from '../stack/acmeProxy';
 import { loadCa } from '../stack/tls';
 import { resetConfigCache } from '../../lib/config';
 import { keyVaultCertificateName } from '../../lib/naming';
-import { hostname as asHostname } from '../../lib/hostnames';
-import type { RenewalReport } from '../../orchestrators/renewCertificates';
+import { hostname as asHostname } from '../fixtures/hostnames';
+import type { RenewalReport } from '../../orchestrators/contracts';
 
 function expectedCertId(pem: string): string {
   const text = spawnSync('openssl', ['x509', '-noout', '-ext', 'authorityKeyIdentifier'], { input: pem, encoding: 'utf8' }).stdout;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationGateway } from '@azure/arm-network';
-import { hostname } from '../../lib/hostnames';
-import { choosePriority, mergeBindings } from '../../lib/gatewayMerge';
+import { hostname } from '../fixtures/hostnames';
+import { MergeResult, choosePriority, mergeBindings } from '../../lib/gatewayMerge';
 
 const GW = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationGateways/gw';
 const settings = { backendPoolName: 'backend', httpSettingsName: 'http-settings', rulePriorityStart: 100 };
@@ -22,13 +22,17 @@ function baseGateway(): ApplicationGateway {
 
 const secret = (n: string) => `https://vault.example/secrets/${n}`;
 
+/** Asserts the merge succeeded and returns it. */
+function merged(result: MergeResult): Extract<MergeResult, { ok: true }> {
+  if (!result.ok) throw new Error(`expected a merge, got ${result.code}: ${result.message}`);
+  return result;
+}
+
 describe('mergeBindings', () => {
   it('adds port 443, a certificate, a listener and a rule with a free priority, keeping what exists', () => {
     const result = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    const gw = result.gateway;
-    expect(result.changed).toBe(true);
+    const gw = merged(result).gateway;
+    expect(merged(result).changed).toBe(true);
     expect(gw.frontendPorts?.map((p) => p.port)).toEqual([80, 443]);
     expect(gw.sslCertificates).toHaveLength(1);
     expect(gw.sslCertificates?.[0]?.keyVaultSecretId).toBe(secret('a'));
@@ -41,10 +45,8 @@ describe('mergeBindings', () => {
 
   it('is idempotent: merging the same binding twice changes nothing the second time', () => {
     const first = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
-    if (!first.ok) throw new Error(first.reason);
-    const second = mergeBindings(first.gateway, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
-    expect(second.ok && second.changed).toBe(false);
-    if (second.ok) expect(second.gateway).toEqual(first.gateway);
+    const second = mergeBindings(merged(first).gateway, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
+    expect(second).toEqual({ ok: true, changed: false, gateway: merged(first).gateway });
   });
 
   it('reuses a hand-made HTTPS listener for the hostname instead of adding a duplicate', () => {
@@ -54,24 +56,23 @@ describe('mergeBindings', () => {
     gw.httpListeners?.push({ name: 'manual-l', id: `${GW}/httpListeners/manual-l`, protocol: 'Https', hostName: 'a.example.com', frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/manual` } });
     gw.requestRoutingRules?.push({ name: 'manual-r', priority: 5, httpListener: { id: `${GW}/httpListeners/manual-l` } });
     const result = mergeBindings(gw, [{ hostname: hostname('A.example.com'), keyVaultSecretId: secret('a') }], settings);
-    if (!result.ok) throw new Error(result.reason);
-    expect(result.gateway.httpListeners).toHaveLength(2);
-    expect(result.gateway.requestRoutingRules).toHaveLength(2);
-    expect(result.gateway.sslCertificates).toEqual([{ name: 'manual', id: `${GW}/sslCertificates/manual`, keyVaultSecretId: secret('a') }]);
+    expect(merged(result).gateway.httpListeners).toHaveLength(2);
+    expect(merged(result).gateway.requestRoutingRules).toHaveLength(2);
+    expect(merged(result).gateway.sslCertificates).toEqual([{ name: 'manual', id: `${GW}/sslCertificates/manual`, keyVaultSecretId: secret('a') }]);
   });
 
   it('gives every binding of a batch its own unique priority', () => {
     const bindings = ['a', 'b', 'c'].map((n) => ({ hostname: hostname(`${n}.example.com`), keyVaultSecretId: secret(n) }));
     const result = mergeBindings(baseGateway(), bindings, settings);
-    if (!result.ok) throw new Error(result.reason);
-    const priorities = result.gateway.requestRoutingRules?.map((r) => r.priority) ?? [];
+    merged(result);
+    const priorities = merged(result).gateway.requestRoutingRules?.map((r) => r.priority) ?? [];
     expect(new Set(priorities).size).toBe(priorities.length);
     expect(priorities).toEqual([100, 101, 102, 103]);
   });
 
   it('reports a missing backend pool instead of writing a broken reference', () => {
     const result = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], { ...settings, backendPoolName: 'nope' });
-    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/backend pool "nope"/) });
+    expect(result).toEqual({ ok: false, code: 'ApplicationGatewayUpdateFailed', message: expect.stringMatching(/backend pool "nope"/) });
   });
 });
 
@@ -91,7 +92,7 @@ describe('mergeBindings never breaks what others configured', () => {
     gw.sslCertificates?.push({ name: 'multi', id: `${GW}/sslCertificates/multi`, keyVaultSecretId: 'https://vault.example/secrets/multi' });
     gw.httpListeners?.push({ name: 'multi-l', id: `${GW}/httpListeners/multi-l`, protocol: 'Https', hostNames: ['a.example.com', 'b.example.com'], frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/multi` } });
     const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
-    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/together with b\.example\.com/) });
+    expect(result).toEqual({ ok: false, code: 'ApplicationGatewayUpdateFailed', message: expect.stringMatching(/together with b\.example\.com/) });
   });
 
   it('keeps a certificate shared with other listeners (a wildcard) and gives the hostname its own', () => {
@@ -102,11 +103,11 @@ describe('mergeBindings never breaks what others configured', () => {
       gw.httpListeners?.push({ name: `${h}-l`, id: `${GW}/httpListeners/${h}-l`, protocol: 'Https', hostName: `${h}.example.com`, frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/wild` } });
     }
     const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
-    if (!result.ok) throw new Error(result.reason);
-    const wild = result.gateway.sslCertificates?.find((c) => c.name === 'wild');
+    merged(result);
+    const wild = merged(result).gateway.sslCertificates?.find((c) => c.name === 'wild');
     expect(wild?.keyVaultSecretId).toBe('https://vault.example/secrets/wild');
-    const a = result.gateway.httpListeners?.find((l) => l.name === 'a-l');
-    const b = result.gateway.httpListeners?.find((l) => l.name === 'b-l');
+    const a = merged(result).gateway.httpListeners?.find((l) => l.name === 'a-l');
+    const b = merged(result).gateway.httpListeners?.find((l) => l.name === 'b-l');
     expect(a?.sslCertificate?.id).not.toBe(`${GW}/sslCertificates/wild`);
     expect(b?.sslCertificate?.id).toBe(`${GW}/sslCertificates/wild`);
   });

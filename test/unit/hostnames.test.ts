@@ -29,9 +29,7 @@ describe('parseHostname', () => {
     ['example.123', /all-numeric|not a valid/],
     ['', /empty/],
   ])('rejects %s', (input, reason) => {
-    const result = parseHostname(input);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(reason);
+    expect(parseHostname(input)).toMatchObject({ ok: false, code: 'InvalidInput', message: expect.stringMatching(reason) });
   });
 
   it('rejects values that are not strings', () => {

@@ -4,7 +4,7 @@ import { createSecureContext } from 'node:tls';
 import forge from 'node-forge';
 import { validateImport, ImportRequest, ValidImport } from '../../lib/importValidation';
 import { buildPfx } from '../../lib/adapters/keyVaultImport';
-import { hostname } from '../../lib/hostnames';
+import { hostname } from '../fixtures/hostnames';
 import { DAY, Issued, issue, rsaKey } from '../fixtures/certificates';
 
 const NOW = new Date();

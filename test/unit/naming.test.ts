@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostname } from '../../lib/hostnames';
+import { hostname } from '../fixtures/hostnames';
 import { batchInstanceId, encodeHostname, gatewayNames, issuanceInstanceId, keyVaultCertificateName } from '../../lib/naming';
 
 describe('names derived from hostnames', () => {
