@@ -1,0 +1,128 @@
+/**
+ * The issuance recipe's branches, replayed with a scripted context (no servers): what runs, in
+ * which order, and what the user sees, for every way a run can end.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ActivityScript } from './fakeContext';
+import { activityFailure, runOrchestrator } from './fakeContext';
+import { issueCertificateOrchestrator } from '../../../orchestrators/issueCertificate';
+import { ORDER_POLL } from '../../../orchestrators/issuanceRecipe';
+import { Orchestrators } from '../../../orchestrators/contracts';
+import { hostname } from '../../fixtures/hostnames';
+
+const HOST = hostname('www.recipe.test');
+const AUTHZ = 'https://ca.test/authz/1';
+const SECRET = 'https://vault.test/secrets/www-recipe-test';
+
+function script(overrides: ActivityScript = {}): ActivityScript {
+  return {
+    getGatewayPublicIp: () => ({ ok: true, ip: '203.0.113.10' }),
+    checkDnsResolution: () => ({ ok: true, chain: [HOST] }),
+    createAcmeOrder: () => ({ ok: true, orderUrl: 'https://ca.test/order/1', status: 'pending' }),
+    getAcmeHttp01Challenges: () => ({
+      ok: true,
+      challenges: [{ authorizationUrl: AUTHZ, challengeUrl: 'https://ca.test/chall/1', token: 'tok1', keyAuthorization: 'tok1.thumb', alreadyValid: false }],
+    }),
+    uploadChallengeFiles: () => ({ ok: true }),
+    checkChallengeFiles: () => ({ ok: true }),
+    answerChallenges: () => ({ ok: true }),
+    createKeyVaultCsr: () => ({ ok: true, csrPem: '-----BEGIN CERTIFICATE REQUEST-----' }),
+    checkOrderStatus: () => ({ ok: true, status: 'ready' }),
+    finalizeOrder: () => ({ ok: true, status: 'valid' }),
+    mergeCertificate: () => ({ ok: true, version: 'v1', thumbprint: 'AB12', expiresOn: '2030-03-01T00:00:00.000Z', secretId: SECRET }),
+    deleteChallengeFiles: () => ({ ok: true }),
+    deactivateAuthorizations: () => ({ ok: true, deactivated: 1 }),
+    bindGatewayListeners: () => ({ ok: true, updated: true }),
+    ...overrides,
+  };
+}
+
+const run = (activities: ActivityScript, bindGateway = true) =>
+  runOrchestrator(issueCertificateOrchestrator, { name: Orchestrators.IssueCertificate, input: { hostname: HOST, bindGateway }, activities });
+
+describe('the issuance recipe', () => {
+  it('runs the steps in order, makes the CSR while the CA validates, cleans up and binds the versionless secret id', () => {
+    const result = run(script());
+    expect(result.error).toBeUndefined();
+    expect(result.activityNames()).toEqual([
+      'getGatewayPublicIp', 'checkDnsResolution', 'createAcmeOrder', 'getAcmeHttp01Challenges', 'uploadChallengeFiles', 'checkChallengeFiles',
+      'answerChallenges', 'createKeyVaultCsr', 'checkOrderStatus', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles', 'bindGatewayListeners',
+    ]);
+    // The answer and the CSR are one Task.all: the key is made while the CA validates.
+    expect(result.calls.find((c) => c.kind === 'all')).toEqual({ kind: 'all', names: ['activity', 'activity'] });
+    expect(result.inputsOf('bindGatewayListeners')).toEqual([{ bindings: [{ hostname: HOST, keyVaultSecretId: SECRET }] }]);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed', error: null });
+    expect(result.output).toMatchObject({ result: { ok: true, hostname: HOST, version: 'v1' }, gatewayUpdated: true });
+  });
+
+  it('stops before ordering when DNS points elsewhere, and ends Failed with the code', () => {
+    const result = run(script({ checkDnsResolution: () => ({ ok: false, code: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' }) }));
+    expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkDnsResolution']);
+    expect(result.error?.message).toMatch(/^\[HostnameNotResolvingToApplicationGateway\]/);
+    expect(result.lastStatus).toEqual({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' });
+  });
+
+  it('never answers the CA when the self-check fails: deactivates the authorization, then deletes the file', () => {
+    const result = run(script({ checkChallengeFiles: () => ({ ok: false, code: 'HostnameOwnershipValidationFileNotFound', message: 'HTTP 404' }) }));
+    expect(result.activityNames()).not.toContain('answerChallenges');
+    expect(result.activityNames().slice(-2)).toEqual(['deactivateAuthorizations', 'deleteChallengeFiles']);
+    expect(result.inputsOf('deactivateAuthorizations')).toEqual([{ authorizationUrls: [AUTHZ] }]);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotFound' });
+  });
+
+  it('deactivates and cleans up when an activity fails for good after the file is uploaded', () => {
+    const result = run(script({ finalizeOrder: () => { throw activityFailure('AcmeServerError', 'the CA is down'); } }));
+    expect(result.activityNames().slice(-2)).toEqual(['deactivateAuthorizations', 'deleteChallengeFiles']);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeServerError', message: 'the CA is down' });
+  });
+
+  it('keeps a reused, already valid authorization: nothing uploaded, answered, deactivated or deleted', () => {
+    const result = run(script({
+      getAcmeHttp01Challenges: () => ({ ok: true, challenges: [{ authorizationUrl: AUTHZ, challengeUrl: 'c', token: 't', keyAuthorization: 'k', alreadyValid: true }] }),
+    }));
+    for (const name of ['uploadChallengeFiles', 'answerChallenges', 'deactivateAuthorizations', 'deleteChallengeFiles']) expect(result.activityNames()).not.toContain(name);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it("waits out a short rate limit on a durable timer of the CA's Retry-After, then orders again", () => {
+    const result = run(script({
+      createAcmeOrder: (_input, call) => (call === 1 ? { ok: false, code: 'AcmeRateLimited', message: 'slow down', retryAfterSeconds: 120 } : { ok: true, orderUrl: 'o', status: 'pending' }),
+    }));
+    expect(result.calls.filter((c) => c.kind === 'timer')[0]).toEqual({ kind: 'timer', seconds: 120 });
+    expect(result.inputsOf('createAcmeOrder')).toHaveLength(2);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it('reports a long rate limit with the time it lifts instead of waiting hours', () => {
+    const result = run(script({ createAcmeOrder: () => ({ ok: false, code: 'AcmeRateLimited', message: 'too many orders.', retryAfterSeconds: 7200 }) }));
+    expect(result.calls.filter((c) => c.kind === 'timer')).toEqual([]);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeRateLimited', message: 'too many orders. Try again after 2030-01-01T02:00:00.000Z.' });
+  });
+
+  it('polls a slow order on doubling timers, bounded, then fails with AcmeOrderTimedOut', () => {
+    const result = run(script({ checkOrderStatus: () => ({ ok: true, status: 'pending' }) }));
+    const timers = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
+    expect(timers).toHaveLength(ORDER_POLL.maxPolls);
+    expect(timers.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 30]);
+    expect(Math.max(...timers)).toBe(ORDER_POLL.maxSeconds);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeOrderTimedOut' });
+    expect(result.activityNames()).toContain('deleteChallengeFiles');
+  });
+
+  it('reports a clean-up that keeps failing as a warning on a completed run', () => {
+    const result = run(script({ deleteChallengeFiles: () => { throw activityFailure('BlobStorageError', 'forbidden'); } }));
+    expect(result.lastStatus).toMatchObject({ status: 'Completed', message: expect.stringMatching(/Warning: The validation file\(s\) tok1 could not be deleted/) });
+  });
+
+  it('as a batch child, returns a failure as a value and binds nothing', () => {
+    const result = run(script({ createKeyVaultCsr: () => ({ ok: false, code: 'KeyVaultAccessDenied', message: 'denied' }) }), false);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toEqual({ result: { ok: false, code: 'KeyVaultAccessDenied', message: 'denied' } });
+    expect(result.activityNames()).not.toContain('bindGatewayListeners');
+  });
+
+  it('says the certificate is in Key Vault when only the gateway update failed', () => {
+    const result = run(script({ bindGatewayListeners: () => ({ ok: false, code: 'ApplicationGatewayAccessDenied', message: 'no role' }) }));
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayAccessDenied', message: 'The certificate is in Key Vault, but the gateway update failed: no role' });
+  });
+});

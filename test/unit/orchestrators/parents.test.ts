@@ -1,0 +1,160 @@
+/**
+ * The parent orchestrations' decisions, with children and activities scripted: the batch binds
+ * once, the renewal reports every certificate, the import binds with a forced refresh, and a busy
+ * gateway is waited out up to a deadline.
+ */
+import { describe, expect, it } from 'vitest';
+import { activityFailure, runOrchestrator } from './fakeContext';
+import type { ManagedCertificate } from '../../../lib/activityContracts';
+import { GATEWAY_TURN } from '../../../orchestrators/bindGateway';
+import { IssueCertificateOutput, Orchestrators } from '../../../orchestrators/contracts';
+import { importCertificateOrchestrator } from '../../../orchestrators/importCertificate';
+import { issueCertificatesOrchestrator } from '../../../orchestrators/issueCertificates';
+import { renewCertificatesOrchestrator } from '../../../orchestrators/renewCertificates';
+import { hostname } from '../../fixtures/hostnames';
+import type { Hostname } from '../../../lib/hostnames';
+
+const secretOf = (h: string) => `https://vault.test/secrets/${h.replace(/\./g, '-')}`;
+
+function issued(h: Hostname): IssueCertificateOutput {
+  return { result: { ok: true, hostname: h, certificateName: h, gatewayIp: '203.0.113.10', version: 'v2', thumbprint: 'T', expiresOn: '2030-03-01T00:00:00.000Z', secretId: secretOf(h) } };
+}
+
+describe('the batch', () => {
+  const [a, b, c] = ['a.batch.test', 'b.batch.test', 'c.batch.test'].map(hostname) as [Hostname, Hostname, Hostname];
+
+  it('binds the issued certificates in one gateway update and reports the failed one by name', () => {
+    const result = runOrchestrator(issueCertificatesOrchestrator, {
+      name: Orchestrators.IssueCertificates,
+      input: { hostnames: [a, b, c] },
+      activities: { bindGatewayListeners: () => ({ ok: true, updated: true }) },
+      subOrchestrations: {
+        IssueCertificateOrchestrator: ({ hostname: h }) => (h === b ? { result: { ok: false, code: 'AcmeOrderInvalid', message: 'invalid' } } : issued(h)),
+      },
+    });
+    expect(result.inputsOf('bindGatewayListeners')).toEqual([{ bindings: [{ hostname: a, keyVaultSecretId: secretOf(a) }, { hostname: c, keyVaultSecretId: secretOf(c) }] }]);
+    // Children get ids derived from their hostname, never random ones.
+    expect(result.calls.flatMap((x) => (x.kind === 'subOrchestration' ? [x.instanceId] : []))).toEqual(['issue-a-batch-test', 'issue-b-batch-test', 'issue-c-batch-test']);
+    expect(result.lastStatus).toMatchObject({
+      status: 'Completed',
+      error: 'SomeCertificatesFailed',
+      hostnames: { [a]: { status: 'Completed' }, [b]: { status: 'Failed', error: 'AcmeOrderInvalid' }, [c]: { status: 'Completed' } },
+    });
+  });
+
+  it('reports a child the host failed outright instead of hanging, and binds the rest', () => {
+    const result = runOrchestrator(issueCertificatesOrchestrator, {
+      name: Orchestrators.IssueCertificates,
+      input: { hostnames: [a, b] },
+      activities: { bindGatewayListeners: () => ({ ok: true, updated: true }) },
+      subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => { if (h === a) throw activityFailure('InternalError', 'host failure'); return issued(h); } },
+    });
+    expect(result.lastStatus).toMatchObject({ hostnames: { [a]: { status: 'Failed', error: 'InternalError' }, [b]: { status: 'Completed' } } });
+  });
+
+  it('ends Failed without touching the gateway when every hostname failed', () => {
+    const result = runOrchestrator(issueCertificatesOrchestrator, {
+      name: Orchestrators.IssueCertificates,
+      input: { hostnames: [a, b] },
+      activities: {},
+      subOrchestrations: { IssueCertificateOrchestrator: () => ({ result: { ok: false, code: 'DnsLookupFailed', message: 'no resolver' } }) },
+    });
+    expect(result.activityNames()).toEqual([]);
+    expect(result.error?.message).toMatch(/^\[SomeCertificatesFailed\] All 2/);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'SomeCertificatesFailed' });
+  });
+});
+
+describe('waiting for a busy gateway', () => {
+  const host = hostname('busy.gateway.test');
+  const run = (busyCalls: number) =>
+    runOrchestrator(importCertificateOrchestrator, {
+      name: Orchestrators.ImportCertificate,
+      input: { hostname: host, certificateName: 'busy-gateway-test', version: 'v1' },
+      activities: {
+        checkImportedCertificate: () => ({ ok: true, version: 'v1', thumbprint: 'T', expiresOn: '2031-01-01T00:00:00.000Z', secretId: secretOf(host) }),
+        bindGatewayListeners: (_input, call) => (call <= busyCalls ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, updated: true }),
+      },
+    });
+
+  it('tries again on jittered timers, backing off, and binds with a forced refresh', () => {
+    const result = run(3);
+    const waits = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
+    expect(waits).toHaveLength(3);
+    waits.forEach((seconds, attempt) => {
+      const backoff = GATEWAY_TURN.firstSeconds * 2 ** attempt;
+      expect(seconds).toBeGreaterThanOrEqual(Math.round(backoff * 0.5));
+      expect(seconds).toBeLessThanOrEqual(Math.round(backoff * 1.5));
+    });
+    expect(result.inputsOf('bindGatewayListeners')[0]).toEqual({ bindings: [{ hostname: host, keyVaultSecretId: secretOf(host) }], force: true });
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it('gives up at the deadline and says how long it waited', () => {
+    const result = run(Number.POSITIVE_INFINITY);
+    const waited = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : [])).reduce((s, x) => s + x, 0);
+    expect(waited).toBeGreaterThanOrEqual(GATEWAY_TURN.deadlineMinutes * 60);
+    expect(waited).toBeLessThan((GATEWAY_TURN.deadlineMinutes * 60) + GATEWAY_TURN.maxSeconds * 1.5);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayBusy', message: expect.stringMatching(/still busy after 60 minutes$/) });
+  });
+
+  it('fails the import when its Key Vault version is gone, binding nothing', () => {
+    const result = runOrchestrator(importCertificateOrchestrator, {
+      name: Orchestrators.ImportCertificate,
+      input: { hostname: host, certificateName: 'busy-gateway-test', version: 'v1' },
+      activities: { checkImportedCertificate: () => ({ ok: false, code: 'ImportedCertificateNotFound', message: 'deleted' }) },
+    });
+    expect(result.activityNames()).toEqual(['checkImportedCertificate']);
+    expect(result.lastStatus).toEqual({ status: 'Failed', error: 'ImportedCertificateNotFound', message: 'deleted' });
+  });
+});
+
+describe('the renewal', () => {
+  const cert = (name: string, extra: Partial<ManagedCertificate>): ManagedCertificate => ({
+    certificateName: name, hostnames: [hostname(`${name}.renew.test`)], source: 'acme', version: 'v1', thumbprint: 'T',
+    notBefore: '2029-01-01T00:00:00.000Z', notAfter: '2030-02-01T00:00:00.000Z', renewAfter: '2029-12-01T00:00:00.000Z', due: true, reason: 'due', ...extra,
+  });
+
+  it('renews what is due in derived child ids, reports the rest, and refreshes the gateway once', () => {
+    const result = runOrchestrator(renewCertificatesOrchestrator, {
+      name: Orchestrators.RenewCertificates,
+      input: { force: false, refreshGateway: true, concurrency: 2 },
+      start: new Date('2030-01-05T01:02:03Z'),
+      activities: {
+        listManagedCertificates: () => ({
+          ok: true,
+          certificates: [
+            cert('due1', {}), cert('due2', {}), cert('due3', {}),
+            cert('fresh', { due: false, reason: 'not due' }),
+            cert('badtag', { hostnames: [], problem: 'The "hostnames" tag of badtag holds an invalid hostname' }),
+            cert('mine', { source: 'imported', due: false, renewAfter: '2029-12-31T00:00:00.000Z', reason: 'imported; expires soon' }),
+          ],
+        }),
+        bindGatewayListeners: () => ({ ok: true, updated: true }),
+      },
+      subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => issued(h) },
+    });
+    const children = result.calls.flatMap((c) => (c.kind === 'subOrchestration' ? [c.instanceId] : []));
+    expect(children).toEqual(['renew-due1-renew-test-20300105T010203', 'renew-due2-renew-test-20300105T010203', 'renew-due3-renew-test-20300105T010203']);
+    // Bounded concurrency: two Task.all rounds for three certificates.
+    expect(result.calls.filter((c) => c.kind === 'all')).toHaveLength(2);
+    expect(result.inputsOf('bindGatewayListeners')).toHaveLength(1);
+    expect(result.inputsOf('bindGatewayListeners')[0]?.force).toBe(true);
+    const report = result.output as { renewed: unknown[]; skipped: Array<{ certificateName: string }>; failed: Array<{ certificateName: string; error: string }>; expiringImported: Array<{ certificateName: string }>; gatewayRefreshed: boolean };
+    expect(report.renewed).toHaveLength(3);
+    expect(report.skipped.map((s) => s.certificateName)).toEqual(['fresh']);
+    expect(report.failed).toEqual([expect.objectContaining({ certificateName: 'badtag', error: 'InvalidInput' })]);
+    expect(report.expiringImported.map((s) => s.certificateName)).toEqual(['mine']);
+    expect(report.gatewayRefreshed).toBe(true);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed', error: 'SomeCertificatesFailed', message: '3 renewed, 1 not due, 1 failed, 1 imported near expiry' });
+  });
+
+  it('ends Failed when the certificates cannot be listed', () => {
+    const result = runOrchestrator(renewCertificatesOrchestrator, {
+      name: Orchestrators.RenewCertificates,
+      input: { force: true, refreshGateway: false, concurrency: 4 },
+      activities: { listManagedCertificates: () => { throw activityFailure('KeyVaultError', 'Listing certificates failed (HTTP 503)'); } },
+    });
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'KeyVaultError' });
+  });
+});
