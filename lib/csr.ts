@@ -1,5 +1,5 @@
 /** Reading a PKCS#10 CSR's names, to decide whether a pending Key Vault CSR is the one we want. Pure. */
-import forge from 'node-forge';
+import { Forge, forge } from './forge';
 
 export interface CsrNames {
   readonly commonName?: string;
@@ -12,8 +12,8 @@ export function csrDerToPem(der: Uint8Array): string {
 }
 
 export function readCsrNames(der: Uint8Array): CsrNames {
-  const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary')));
-  const csr = forge.pki.certificationRequestFromAsn1(asn1);
+  const asn1 = forge().asn1.fromDer(forge().util.createBuffer(Buffer.from(der).toString('binary')));
+  const csr = forge().pki.certificationRequestFromAsn1(asn1);
   const commonName = csr.subject.getField('CN')?.value as string | undefined;
   const ext = (csr.getAttribute({ name: 'extensionRequest' }) as { extensions?: Array<{ name: string; altNames?: Array<{ type: number; value: string }> }> } | null)?.extensions;
   const san = ext?.find((e) => e.name === 'subjectAltName');

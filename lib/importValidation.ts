@@ -12,7 +12,7 @@
  * Messages never contain key material or the password: they name the field and the rule.
  */
 import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
-import forge from 'node-forge';
+import { forge } from './forge';
 import type { Hostname } from './hostnames';
 import { Failure, Outcome, fail } from './outcome';
 import { ErrorCodes } from './status';
@@ -206,10 +206,10 @@ const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 
 function isEncryptedPkcs8(der: Buffer): boolean | undefined {
   try {
     // fromDer refuses trailing bytes by default (parseAllBytes), so a damaged upload fails here.
-    const node = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
+    const node = forge().asn1.fromDer(forge().util.createBuffer(der.toString('binary')));
     const first = Array.isArray(node.value) ? node.value[0] : undefined;
-    if (node.type !== forge.asn1.Type.SEQUENCE || !first) return undefined;
-    return first.type === forge.asn1.Type.SEQUENCE;
+    if (node.type !== forge().asn1.Type.SEQUENCE || !first) return undefined;
+    return first.type === forge().asn1.Type.SEQUENCE;
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@
  * (which needs `contentType: application/x-pem-file`) is not an option.
  */
 import { X509Certificate, createHash, createPrivateKey, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import { Forge, forge } from '../forge';
 import type { AppConfig } from '../config';
 import { certificateClient } from '../clients';
 import { AppError } from '../errors';
@@ -21,31 +21,30 @@ export interface ImportMaterial {
   readonly certificateChainPem: readonly string[];
 }
 
-const { asn1 } = forge;
 
-function node(type: number, value: forge.asn1.Asn1[] | string, constructed = Array.isArray(value)): forge.asn1.Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, type, constructed, value);
+function node(type: number, value: Forge.asn1.Asn1[] | string, constructed = Array.isArray(value)): Forge.asn1.Asn1 {
+  return forge().asn1.create(forge().asn1.Class.UNIVERSAL, type, constructed, value);
 }
 
-function oid(id: string): forge.asn1.Asn1 {
-  return node(asn1.Type.OID, asn1.oidToDer(id).getBytes());
+function oid(id: string): Forge.asn1.Asn1 {
+  return node(forge().asn1.Type.OID, forge().asn1.oidToDer(id).getBytes());
 }
 
-function explicit0(inner: forge.asn1.Asn1): forge.asn1.Asn1 {
-  return asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [inner]);
+function explicit0(inner: Forge.asn1.Asn1): Forge.asn1.Asn1 {
+  return forge().asn1.create(forge().asn1.Class.CONTEXT_SPECIFIC, 0, true, [inner]);
 }
 
-function fromDer(der: Buffer): forge.asn1.Asn1 {
-  return asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
+function fromDer(der: Buffer): Forge.asn1.Asn1 {
+  return forge().asn1.fromDer(forge().util.createBuffer(der.toString('binary')));
 }
 
-function toBytes(value: forge.asn1.Asn1): string {
-  return asn1.toDer(value).getBytes();
+function toBytes(value: Forge.asn1.Asn1): string {
+  return forge().asn1.toDer(value).getBytes();
 }
 
 /** PKCS#7 ContentInfo of type data (RFC 7292 §4.1: unencrypted SafeContents). */
-function dataContentInfo(content: forge.asn1.Asn1): forge.asn1.Asn1 {
-  return node(asn1.Type.SEQUENCE, [oid(forge.pki.oids.data as string), explicit0(node(asn1.Type.OCTETSTRING, toBytes(content)))]);
+function dataContentInfo(content: Forge.asn1.Asn1): Forge.asn1.Asn1 {
+  return node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.data as string), explicit0(node(forge().asn1.Type.OCTETSTRING, toBytes(content)))]);
 }
 
 /**
@@ -60,32 +59,32 @@ export function buildPfx(material: ImportMaterial): Buffer {
   if (!leaf) throw new AppError('InvalidInput', 'No certificate to import');
   const pkcs8 = createPrivateKey(material.keyPem).export({ type: 'pkcs8', format: 'der' });
   const localKeyId = createHash('sha1').update(leaf.raw).digest().toString('binary');
-  const attributes = node(asn1.Type.SET, [
-    node(asn1.Type.SEQUENCE, [oid(forge.pki.oids.localKeyId as string), node(asn1.Type.SET, [node(asn1.Type.OCTETSTRING, localKeyId)])]),
+  const attributes = node(forge().asn1.Type.SET, [
+    node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.localKeyId as string), node(forge().asn1.Type.SET, [node(forge().asn1.Type.OCTETSTRING, localKeyId)])]),
   ]);
 
   const certBags = chain.map((certificate, index) =>
-    node(asn1.Type.SEQUENCE, [
-      oid(forge.pki.oids.certBag as string),
-      explicit0(node(asn1.Type.SEQUENCE, [oid(forge.pki.oids.x509Certificate as string), explicit0(node(asn1.Type.OCTETSTRING, certificate.raw.toString('binary')))])),
+    node(forge().asn1.Type.SEQUENCE, [
+      oid(forge().pki.oids.certBag as string),
+      explicit0(node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.x509Certificate as string), explicit0(node(forge().asn1.Type.OCTETSTRING, certificate.raw.toString('binary')))])),
       ...(index === 0 ? [attributes] : []),
     ]),
   );
-  const keyBag = node(asn1.Type.SEQUENCE, [oid(forge.pki.oids.keyBag as string), explicit0(fromDer(pkcs8)), attributes]);
-  const authenticatedSafe = node(asn1.Type.SEQUENCE, [dataContentInfo(node(asn1.Type.SEQUENCE, certBags)), dataContentInfo(node(asn1.Type.SEQUENCE, [keyBag]))]);
+  const keyBag = node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.keyBag as string), explicit0(fromDer(pkcs8)), attributes]);
+  const authenticatedSafe = node(forge().asn1.Type.SEQUENCE, [dataContentInfo(node(forge().asn1.Type.SEQUENCE, certBags)), dataContentInfo(node(forge().asn1.Type.SEQUENCE, [keyBag]))]);
 
   const iterations = 2048;
-  const salt = forge.util.createBuffer(randomBytes(8).toString('binary'));
-  const macKey = forge.pkcs12.generateKey(null as unknown as string, salt, 3, iterations, 20);
-  const hmac = forge.hmac.create();
+  const salt = forge().util.createBuffer(randomBytes(8).toString('binary'));
+  const macKey = forge().pkcs12.generateKey(null as unknown as string, salt, 3, iterations, 20);
+  const hmac = forge().hmac.create();
   hmac.start('sha1', macKey);
   hmac.update(toBytes(authenticatedSafe));
-  const macData = node(asn1.Type.SEQUENCE, [
-    node(asn1.Type.SEQUENCE, [node(asn1.Type.SEQUENCE, [oid(forge.pki.oids.sha1 as string), node(asn1.Type.NULL, '', false)]), node(asn1.Type.OCTETSTRING, hmac.digest().getBytes())]),
-    node(asn1.Type.OCTETSTRING, salt.getBytes()),
-    node(asn1.Type.INTEGER, asn1.integerToDer(iterations).getBytes()),
+  const macData = node(forge().asn1.Type.SEQUENCE, [
+    node(forge().asn1.Type.SEQUENCE, [node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.sha1 as string), node(forge().asn1.Type.NULL, '', false)]), node(forge().asn1.Type.OCTETSTRING, hmac.digest().getBytes())]),
+    node(forge().asn1.Type.OCTETSTRING, salt.getBytes()),
+    node(forge().asn1.Type.INTEGER, forge().asn1.integerToDer(iterations).getBytes()),
   ]);
-  const pfx = node(asn1.Type.SEQUENCE, [node(asn1.Type.INTEGER, asn1.integerToDer(3).getBytes()), dataContentInfo(authenticatedSafe), macData]);
+  const pfx = node(forge().asn1.Type.SEQUENCE, [node(forge().asn1.Type.INTEGER, forge().asn1.integerToDer(3).getBytes()), dataContentInfo(authenticatedSafe), macData]);
   return Buffer.from(toBytes(pfx), 'binary');
 }
 

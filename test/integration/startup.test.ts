@@ -1,19 +1,28 @@
-import { describe, expect, it } from 'vitest';
+/**
+ * The entry point a publish deploys (package.json "main" = the bundle from `npm run build`),
+ * loaded in a fresh process the way the Functions host loads it.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { RUNTIME_EXTERNALS, buildApp } from '../../scripts/build';
 
 const root = join(__dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
 const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')).Values as Record<string, string>;
+const entry = join(root, pkg.main);
 
 function start(env: Record<string, string>) {
-  // A fresh process loads the entry point the way the Functions host does (package.json "main").
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in sample)));
-  return spawnSync(tsx, [join(root, 'functions', 'index.ts')], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, [entry], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 30_000 });
 }
 
-describe('start-up', () => {
+describe('start-up of the deployed bundle', () => {
+  beforeAll(async () => {
+    expect(await buildApp()).toBe(entry);
+  }, 60_000);
+
   it('loads with the sample settings', () => {
     const result = start(sample);
     expect(result.status, result.stderr).toBe(0);
@@ -24,5 +33,13 @@ describe('start-up', () => {
     const result = start(rest);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/KeyVaultBaseUrl is required but not set/);
+  });
+
+  it('ships what the bundle leaves outside as production dependencies, and a publish keeps the bundle', () => {
+    // `@azure/functions-core` is the host's own module; the rest must survive `npm ci --omit=dev`.
+    for (const name of RUNTIME_EXTERNALS.filter((n) => n !== '@azure/functions-core')) expect(pkg.dependencies).toHaveProperty([name]);
+    const ignored = readFileSync(join(root, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(ignored).toContain('!dist/**');
+    expect(ignored).not.toContain('node_modules/');
   });
 });

@@ -3,7 +3,7 @@
  * Unauthenticated GETs of `{renewalInfo}/{certID}` (§4.1, §4.2); any failure means "no window",
  * never an error, so renewal falls back to the lifetime rule.
  */
-import forge from 'node-forge';
+import { Forge, forge } from '../../forge';
 import { ariCertificateId } from '../../renewalPolicy';
 
 /** Each outbound request's whole deadline (headers and body), whatever the peer does. */
@@ -12,11 +12,11 @@ const REQUEST_DEADLINE_MS = 10_000;
 /** authorityKeyIdentifier's keyIdentifier ([0] IMPLICIT OCTET STRING), or undefined. */
 function authorityKeyId(der: Uint8Array): Uint8Array | undefined {
   try {
-    const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary'))));
+    const cert = forge().pki.certificateFromAsn1(forge().asn1.fromDer(forge().util.createBuffer(Buffer.from(der).toString('binary'))));
     const ext = cert.getExtension('authorityKeyIdentifier') as { value?: string } | null;
     if (!ext?.value) return undefined;
-    const seq = forge.asn1.fromDer(ext.value);
-    const keyId = (seq.value as forge.asn1.Asn1[]).find((v) => v.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && v.type === 0);
+    const seq = forge().asn1.fromDer(ext.value);
+    const keyId = (seq.value as Forge.asn1.Asn1[]).find((v) => v.tagClass === forge().asn1.Class.CONTEXT_SPECIFIC && v.type === 0);
     return keyId && typeof keyId.value === 'string' ? Buffer.from(keyId.value, 'binary') : undefined;
   } catch {
     return undefined;
