@@ -11,6 +11,17 @@ import { getConfig, type AppConfig } from '../lib/config';
 import { AppError } from '../lib/errors';
 import { fail } from '../lib/outcome';
 
+/**
+ * What crosses the boundary when an activity throws: the coded message only. The durable host
+ * stores an error's stack as the failure's details (visible in the instance history), and an SDK
+ * error may carry request ids or URLs, so neither the cause nor a stack goes with it.
+ */
+function boundaryError(message: string): Error {
+  const error = new Error(message);
+  error.stack = message;
+  return error;
+}
+
 export type ActivityImpl<K extends ActivityName> = (input: ActivityInput<K>, config: AppConfig, context: InvocationContext) => Promise<ActivityOutput<K>>;
 
 export function defineActivity<K extends ActivityName>(name: K, impl: ActivityImpl<K>): ActivityImpl<K> {
@@ -22,12 +33,12 @@ export function defineActivity<K extends ActivityName>(name: K, impl: ActivityIm
         if (error instanceof AppError) {
           context.warn(`${name}: ${error.message}`);
           if (!error.retryable) return fail(error.code, error.detail);
-          throw new Error(error.message);
+          throw boundaryError(error.message);
         }
         const kind = error instanceof Error ? error.name : typeof error;
         const code = (error as { code?: unknown }).code;
         context.error(`${name}: unexpected ${kind}${typeof code === 'string' ? ` (${code})` : ''}`);
-        throw new AppError('InternalError', `${name} failed unexpectedly`, true);
+        throw boundaryError(new AppError('InternalError', `${name} failed unexpectedly`, true).message);
       }
     },
   });

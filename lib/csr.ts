@@ -1,5 +1,5 @@
 /** Reading a PKCS#10 CSR's names, to decide whether a pending Key Vault CSR is the one we want. Pure. */
-import { Forge, forge } from './forge';
+import { forge } from './forge';
 
 export interface CsrNames {
   readonly commonName?: string;

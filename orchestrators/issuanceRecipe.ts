@@ -65,7 +65,7 @@ function* cleanUp(context: OrchestrationContext, hostname: Hostname, pending: re
     }
   }
   report(Steps.DeleteValidationFileFromBlobStorage, 'Deleting the validation file');
-  let deleted = false;
+  let deleted: boolean;
   try {
     deleted = (yield* call(context, Activities.deleteChallengeFiles, { tokens: pending.map((f) => f.token) }, CLEANUP_RETRY)).ok;
   } catch {
