@@ -6,6 +6,7 @@
  */
 import type { Hostname } from './hostnames';
 import type { Outcome } from './outcome';
+import type { ErrorCode } from './status';
 
 export const Activities = {
   getGatewayPublicIp: 'getGatewayPublicIp',
@@ -61,6 +62,13 @@ export interface Binding {
   readonly keyVaultSecretId: string;
 }
 
+/** A hostname a gateway write left out, with why (its code is in the customStatus vocabulary). */
+export interface RefusedBinding {
+  readonly hostname: Hostname;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
 export interface ManagedCertificate {
   readonly certificateName: string;
   /** From the certificate's `hostnames` tag, parsed; empty when the tag is unusable (see `problem`). */
@@ -97,7 +105,7 @@ export interface ActivityContracts {
   /** RFC 8555 §7.5.2: abandoned authorizations still pending at the CA; returns how many were deactivated. */
   deactivateAuthorizations: { input: { authorizationUrls: string[] }; output: Outcome<{ deactivated: number }> };
   /** `force`: PUT even when nothing changed, so the gateway re-reads Key Vault now. */
-  bindGatewayListeners: { input: { bindings: Binding[]; force?: boolean }; output: Outcome<{ updated: boolean }> };
+  bindGatewayListeners: { input: { bindings: Binding[]; force?: boolean }; output: Outcome<{ updated: boolean; refused: RefusedBinding[] }> };
   /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */
   checkImportedCertificate: { input: { hostname: Hostname; certificateName: string; version: string }; output: Outcome<CertificateVersion> };
   /** Renewal: every certificate this app manages or imported, with the renewal decision at `now` (ISO). */

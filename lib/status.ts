@@ -48,6 +48,12 @@ export const ErrorCodes = {
   ApplicationGatewayBusy: 'ApplicationGatewayBusy',
   ApplicationGatewayUpdateFailed: 'ApplicationGatewayUpdateFailed',
   ApplicationGatewayAccessDenied: 'ApplicationGatewayAccessDenied',
+  /** A listener that matches first (wildcard, basic, or lower priority number) would serve the hostname instead. */
+  ApplicationGatewayListenerShadowed: 'ApplicationGatewayListenerShadowed',
+  /** The hostname's listener or certificate belongs to configuration this app does not manage. */
+  ApplicationGatewayBindingConflict: 'ApplicationGatewayBindingConflict',
+  /** Our binding was in a completed update and then gone: another writer superseded or removed it. */
+  ApplicationGatewayUpdateLost: 'ApplicationGatewayUpdateLost',
   SomeCertificatesFailed: 'SomeCertificatesFailed',
   CertificateKeyMismatch: 'CertificateKeyMismatch',
   CertificateExpired: 'CertificateExpired',

@@ -8,7 +8,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { Activities } from '../lib/activityContracts';
 import { CodedFailure, toCodedFailure } from '../lib/errors';
 import { gatewayNames } from '../lib/naming';
-import { Steps, failure, progress } from '../lib/status';
+import { ErrorCodes, Steps, failure, progress } from '../lib/status';
 import { bindGateway } from './bindGateway';
 import { ImportCertificateOutput, Orchestrators } from './contracts';
 import { call, inputOf, log } from './durableCalls';
@@ -25,14 +25,16 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
     } else {
       context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`));
       const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: check.secretId }], true);
-      if (bound.ok) {
+      const refusal = bound.ok ? bound.refused.find((r) => r.hostname === hostname) : undefined;
+      if (bound.ok && !refusal) {
         context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with the imported certificate ${check.thumbprint} (expires ${check.expiresOn})`));
         const listener = gatewayNames(hostname).listener;
         return {
           hostname, certificateName, version: check.version, thumbprint: check.thumbprint, expiresOn: check.expiresOn, secretId: check.secretId, listener, gatewayUpdated: bound.updated,
         } satisfies ImportCertificateOutput;
       }
-      failed = { code: bound.code, message: `The certificate is in Key Vault, but the gateway update failed: ${bound.message}` };
+      const why = refusal ?? (bound.ok ? { code: ErrorCodes.InternalError, message: 'no outcome' } : bound);
+      failed = { code: why.code, message: `The certificate is in Key Vault, but the gateway ${refusal ? 'binding was refused' : 'update failed'}: ${why.message}` };
     }
   } catch (error) {
     failed = toCodedFailure(error);

@@ -28,12 +28,14 @@ export const issueCertificateOrchestrator: OrchestrationHandler = function* (con
   if (result.ok && bind) {
     report(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`);
     const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: result.secretId }]);
-    if (bound.ok) {
+    const refusal = bound.ok ? bound.refused.find((r) => r.hostname === hostname) : undefined;
+    if (bound.ok && !refusal) {
       const listener = gatewayNames(hostname).listener;
       context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with certificate ${result.thumbprint} (expires ${result.expiresOn})${result.warning ? `. Warning: ${result.warning}` : ''}`));
       return { result, listener, gatewayUpdated: bound.updated } satisfies IssueCertificateOutput;
     }
-    result = fail(bound.code, `The certificate is in Key Vault, but the gateway update failed: ${bound.message}`);
+    const why = refusal ?? (bound.ok ? undefined : bound);
+    if (why) result = fail(why.code, `The certificate is in Key Vault, but the gateway ${refusal ? 'binding was refused' : 'update failed'}: ${why.message}`);
   }
 
   if (!result.ok) {

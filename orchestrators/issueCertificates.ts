@@ -48,9 +48,11 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
     const bound = yield* bindGateway(context, issued.map((r) => ({ hostname: r.hostname, keyVaultSecretId: r.secretId })));
     if (bound.ok) gatewayUpdated = bound.updated;
     for (const r of issued) {
-      states[r.hostname] = bound.ok
-        ? { status: 'Completed', ...(r.warning ? { message: r.warning } : {}), instanceId: issuanceInstanceId(r.hostname) }
-        : { status: 'Failed', error: bound.code, message: `Issued, but the gateway update failed: ${bound.message}`, instanceId: issuanceInstanceId(r.hostname) };
+      const instanceId = issuanceInstanceId(r.hostname);
+      const refusal = bound.ok ? bound.refused.find((x) => x.hostname === r.hostname) : undefined;
+      if (!bound.ok) states[r.hostname] = { status: 'Failed', error: bound.code, message: `Issued, but the gateway update failed: ${bound.message}`, instanceId };
+      else if (refusal) states[r.hostname] = { status: 'Failed', error: refusal.code, message: `Issued, but the gateway binding was refused: ${refusal.message}`, instanceId };
+      else states[r.hostname] = { status: 'Completed', ...(r.warning ? { message: r.warning } : {}), instanceId };
     }
   }
 

@@ -87,6 +87,9 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     const bound = yield* bindGateway(context, bindings, true);
     report.gatewayRefreshed = bound.ok;
     if (!bound.ok) report.failed.push({ hostname: '*', certificateName: '*', error: bound.code, message: `Renewed, but the gateway refresh failed: ${bound.message}` });
+    for (const refusal of bound.ok ? bound.refused : []) {
+      report.failed.push({ hostname: refusal.hostname, certificateName: '*', error: refusal.code, message: `Renewed, but the gateway refresh left it out: ${refusal.message}` });
+    }
   }
 
   const summary = `${report.renewed.length} renewed, ${report.skipped.length} not due, ${report.failed.length} failed, ${report.expiringImported.length} imported near expiry`;

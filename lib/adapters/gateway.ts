@@ -3,7 +3,7 @@ import type { ApplicationGateway } from '@azure/arm-network';
 import type { AppConfig } from '../config';
 import { networkClient } from '../clients';
 import { AppError, isCredentialError } from '../errors';
-import type { Binding } from '../activityContracts';
+import type { Binding, RefusedBinding } from '../activityContracts';
 import { mergeBindings } from '../gatewayMerge';
 import { Outcome, fail } from '../outcome';
 
@@ -62,15 +62,16 @@ export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ 
  * as ApplicationGatewayBusy: the orchestrator waits on a durable timer and calls again, and the
  * next call merges into the fresh configuration, so no update is lost.
  */
-export async function applyBindings(config: AppConfig, bindings: readonly Binding[], pollIntervalMs: number, force = false): Promise<Outcome<{ updated: boolean }>> {
+export async function applyBindings(config: AppConfig, bindings: readonly Binding[], pollIntervalMs: number, force = false): Promise<Outcome<{ updated: boolean; refused: RefusedBinding[] }>> {
   const current = await getGateway(config);
   if (current.provisioningState === 'Updating') {
     return fail('ApplicationGatewayBusy', 'The Application Gateway is being updated by another operation');
   }
   const merged = mergeBindings(current, bindings, config.gateway);
-  if (!merged.ok) return fail('ApplicationGatewayUpdateFailed', `Cannot bind the certificates: ${merged.message}`);
+  if (!merged.ok) return merged;
+  const { refused } = merged;
   // A forced PUT of an unchanged configuration makes the gateway fetch Key Vault secrets again.
-  if (!merged.changed && !force) return { ok: true, updated: false };
+  if (refused.length === bindings.length || (!merged.changed && !force)) return { ok: true, updated: false, refused };
   try {
     await networkClient(config).applicationGateways.beginCreateOrUpdateAndWait(config.gateway.resourceGroup, config.gateway.name, merged.gateway, {
       updateIntervalInMs: pollIntervalMs,
@@ -86,7 +87,7 @@ export async function applyBindings(config: AppConfig, bindings: readonly Bindin
     if (wrapped.retryable) throw wrapped;
     return fail(wrapped.code, wrapped.detail);
   }
-  return { ok: true, updated: true };
+  return { ok: true, updated: true, refused };
 }
 
 /** Host name → Key Vault secret id of the HTTPS listeners that serve it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplicationGateway } from '@azure/arm-network';
 import { hostname } from '../fixtures/hostnames';
-import { MergeResult, choosePriority, mergeBindings } from '../../lib/gatewayMerge';
+import { MergeResult, choosePriority, mergeBindings, missingBindings } from '../../lib/gatewayMerge';
 
 const GW = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationGateways/gw';
 const settings = { backendPoolName: 'backend', httpSettingsName: 'http-settings', rulePriorityStart: 100 };
@@ -46,7 +46,7 @@ describe('mergeBindings', () => {
   it('is idempotent: merging the same binding twice changes nothing the second time', () => {
     const first = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
     const second = mergeBindings(merged(first).gateway, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
-    expect(second).toEqual({ ok: true, changed: false, gateway: merged(first).gateway });
+    expect(second).toEqual({ ok: true, changed: false, gateway: merged(first).gateway, refused: [] });
   });
 
   it('reuses a hand-made HTTPS listener for the hostname instead of adding a duplicate', () => {
@@ -91,8 +91,11 @@ describe('mergeBindings never breaks what others configured', () => {
     gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
     gw.sslCertificates?.push({ name: 'multi', id: `${GW}/sslCertificates/multi`, keyVaultSecretId: 'https://vault.example/secrets/multi' });
     gw.httpListeners?.push({ name: 'multi-l', id: `${GW}/httpListeners/multi-l`, protocol: 'Https', hostNames: ['a.example.com', 'b.example.com'], frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/multi` } });
-    const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
-    expect(result).toEqual({ ok: false, code: 'ApplicationGatewayUpdateFailed', message: expect.stringMatching(/together with b\.example\.com/) });
+    const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }, { hostname: hostname('c.example.com'), keyVaultSecretId: secret('c') }], settings);
+    // Refused by name; the other hostname of the same write is still bound.
+    expect(merged(result).refused).toEqual([{ hostname: 'a.example.com', code: 'ApplicationGatewayBindingConflict', message: expect.stringMatching(/together with b\.example\.com/) }]);
+    expect(merged(result).gateway.httpListeners?.map((l) => l.name)).toEqual(['http', 'multi-l', 'acme-https-c-example-com']);
+    expect(merged(result).gateway.sslCertificates?.find((c) => c.name === 'multi')?.keyVaultSecretId).toBe('https://vault.example/secrets/multi');
   });
 
   it('keeps a certificate shared with other listeners (a wildcard) and gives the hostname its own', () => {
@@ -110,5 +113,87 @@ describe('mergeBindings never breaks what others configured', () => {
     const b = merged(result).gateway.httpListeners?.find((l) => l.name === 'b-l');
     expect(a?.sslCertificate?.id).not.toBe(`${GW}/sslCertificates/wild`);
     expect(b?.sslCertificate?.id).toBe(`${GW}/sslCertificates/wild`);
+  });
+});
+
+describe('mergeBindings and listener precedence', () => {
+  const withListener = (gw: ApplicationGateway, name: string, priority: number, hosts: string[] | undefined) => {
+    if (!gw.frontendPorts?.some((p) => p.port === 443)) gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
+    gw.sslCertificates?.push({ name: `${name}-cert`, id: `${GW}/sslCertificates/${name}-cert`, keyVaultSecretId: `https://vault.example/secrets/${name}` });
+    gw.httpListeners?.push({
+      name, id: `${GW}/httpListeners/${name}`, protocol: 'Https', frontendIPConfiguration: { id: `${GW}/frontendIPConfigurations/fe` },
+      frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/${name}-cert` },
+      ...(hosts ? (hosts.length === 1 ? { hostName: hosts[0] } : { hostNames: hosts }) : {}),
+    });
+    gw.requestRoutingRules?.push({ name: `${name}-rule`, id: `${GW}/requestRoutingRules/${name}-rule`, priority, ruleType: 'Basic', httpListener: { id: `${GW}/httpListeners/${name}` } });
+    return gw;
+  };
+  const bind = (gw: ApplicationGateway, ...hosts: string[]) => merged(mergeBindings(gw, hosts.map((h) => ({ hostname: hostname(h), keyVaultSecretId: secret(h) })), { ...settings, rulePriorityStart: 10000 }));
+
+  it('refuses a hostname a wildcard listener with a lower priority number would serve, and binds the others', () => {
+    const result = bind(withListener(baseGateway(), 'wild', 100, ['*.contoso.com']), 'shop.contoso.com', 'www.fabrikam.com');
+    expect(result.refused).toEqual([{ hostname: 'shop.contoso.com', code: 'ApplicationGatewayListenerShadowed', message: expect.stringMatching(/"wild", a wildcard listener routed by rule "wild-rule" at priority 100.*priority 10000/) }]);
+    expect(result.gateway.httpListeners?.map((l) => l.hostName)).toContain('www.fabrikam.com');
+    expect(result.gateway.httpListeners?.map((l) => l.hostName)).not.toContain('shop.contoso.com');
+  });
+
+  it('matches wildcards across labels and with ?, case-insensitively', () => {
+    expect(bind(withListener(baseGateway(), 'wild', 100, ['*.Contoso.com']), 'a.b.contoso.com').refused).toHaveLength(1);
+    expect(bind(withListener(baseGateway(), 'q', 100, ['shop?.contoso.com']), 'shop1.contoso.com').refused).toHaveLength(1);
+    expect(bind(withListener(baseGateway(), 'q', 100, ['shop?.contoso.com']), 'shop12.contoso.com').refused).toHaveLength(0);
+  });
+
+  it('refuses a hostname a basic listener (no host name) on the same port would catch first', () => {
+    const result = bind(withListener(baseGateway(), 'catchall', 50, undefined), 'a.example.com');
+    expect(result.refused[0]).toMatchObject({ code: 'ApplicationGatewayListenerShadowed', message: expect.stringMatching(/a basic listener/) });
+  });
+
+  it('binds when the wildcard or basic listener comes after our rules', () => {
+    const gw = withListener(withListener(baseGateway(), 'wild', 19000, ['*.contoso.com']), 'catchall', 19500, undefined);
+    expect(bind(gw, 'shop.contoso.com').refused).toEqual([]);
+  });
+
+  it('ignores listeners on another port or frontend IP, and listeners no rule routes', () => {
+    const gw = baseGateway();
+    gw.frontendIPConfigurations?.push({ name: 'private', id: `${GW}/frontendIPConfigurations/private` });
+    gw.frontendPorts?.push({ name: 'p8443', id: `${GW}/frontendPorts/p8443`, port: 8443 });
+    gw.httpListeners?.push({ name: 'other-port', id: `${GW}/httpListeners/other-port`, protocol: 'Https', frontendPort: { id: `${GW}/frontendPorts/p8443` } });
+    gw.requestRoutingRules?.push({ name: 'op', id: `${GW}/requestRoutingRules/op`, priority: 1, httpListener: { id: `${GW}/httpListeners/other-port` } });
+    withListener(gw, 'private-basic', 2, undefined);
+    (gw.httpListeners?.find((l) => l.name === 'private-basic') ?? {}).frontendIPConfiguration = { id: `${GW}/frontendIPConfigurations/private` };
+    gw.httpListeners?.push({ name: 'unrouted', id: `${GW}/httpListeners/unrouted`, protocol: 'Https', frontendPort: { id: `${GW}/frontendPorts/p443` } });
+    expect(bind(gw, 'a.example.com').refused).toEqual([]);
+  });
+
+  it('never repoints a certificate named like ours that another listener uses', () => {
+    const gw = withListener(baseGateway(), 'other', 19000, ['other.example.com']);
+    const cert = gw.sslCertificates?.find((c) => c.name === 'other-cert');
+    if (cert) cert.name = 'acme-a-example-com';
+    const result = bind(gw, 'a.example.com');
+    expect(result.refused).toEqual([{ hostname: 'a.example.com', code: 'ApplicationGatewayBindingConflict', message: expect.stringMatching(/"acme-a-example-com" is also used by listener\(s\) "other"/) }]);
+    expect(result.gateway.sslCertificates?.find((c) => c.name === 'acme-a-example-com')?.keyVaultSecretId).toBe('https://vault.example/secrets/other');
+    expect(result.changed).toBe(false);
+  });
+});
+
+describe('missingBindings (read after write)', () => {
+  const binding = (h: string) => ({ hostname: hostname(h), keyVaultSecretId: secret(h) });
+
+  it('finds nothing missing right after a merge', () => {
+    const gw = merged(mergeBindings(baseGateway(), [binding('a.example.com'), binding('b.example.com')], settings)).gateway;
+    expect(missingBindings(gw, [binding('a.example.com'), binding('b.example.com')])).toEqual([]);
+  });
+
+  it('reports a listener removed, a certificate repointed and a rule dropped by another writer', () => {
+    const gw = merged(mergeBindings(baseGateway(), ['a', 'b', 'c'].map((h) => binding(`${h}.example.com`)), settings)).gateway;
+    gw.httpListeners = gw.httpListeners?.filter((l) => l.hostName !== 'a.example.com');
+    const certB = gw.sslCertificates?.find((c) => c.name === 'acme-b-example-com');
+    if (certB) certB.keyVaultSecretId = 'https://vault.example/secrets/someone-else';
+    gw.requestRoutingRules = gw.requestRoutingRules?.filter((r) => r.name !== 'acme-rule-c-example-com');
+    expect(missingBindings(gw, ['a', 'b', 'c'].map((h) => binding(`${h}.example.com`)))).toEqual([
+      { hostname: 'a.example.com', code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/no HTTPS listener/) },
+      { hostname: 'b.example.com', code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/does not use the Key Vault secret/) },
+      { hostname: 'c.example.com', code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/no rule routes/) },
+    ]);
   });
 });

@@ -32,7 +32,7 @@ function script(overrides: ActivityScript = {}): ActivityScript {
     mergeCertificate: () => ({ ok: true, version: 'v1', thumbprint: 'AB12', expiresOn: '2030-03-01T00:00:00.000Z', secretId: SECRET }),
     deleteChallengeFiles: () => ({ ok: true }),
     deactivateAuthorizations: () => ({ ok: true, deactivated: 1 }),
-    bindGatewayListeners: () => ({ ok: true, updated: true }),
+    bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }),
     ...overrides,
   };
 }

@@ -27,7 +27,7 @@ describe('the batch', () => {
     const result = runOrchestrator(issueCertificatesOrchestrator, {
       name: Orchestrators.IssueCertificates,
       input: { hostnames: [a, b, c] },
-      activities: { bindGatewayListeners: () => ({ ok: true, updated: true }) },
+      activities: { bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }) },
       subOrchestrations: {
         IssueCertificateOrchestrator: ({ hostname: h }) => (h === b ? { result: { ok: false, code: 'AcmeOrderInvalid', message: 'invalid' } } : issued(h)),
       },
@@ -46,7 +46,7 @@ describe('the batch', () => {
     const result = runOrchestrator(issueCertificatesOrchestrator, {
       name: Orchestrators.IssueCertificates,
       input: { hostnames: [a, b] },
-      activities: { bindGatewayListeners: () => ({ ok: true, updated: true }) },
+      activities: { bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }) },
       subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => { if (h === a) throw activityFailure('InternalError', 'host failure'); return issued(h); } },
     });
     expect(result.lastStatus).toMatchObject({ hostnames: { [a]: { status: 'Failed', error: 'InternalError' }, [b]: { status: 'Completed' } } });
@@ -73,7 +73,7 @@ describe('waiting for a busy gateway', () => {
       input: { hostname: host, certificateName: 'busy-gateway-test', version: 'v1' },
       activities: {
         checkImportedCertificate: () => ({ ok: true, version: 'v1', thumbprint: 'T', expiresOn: '2031-01-01T00:00:00.000Z', secretId: secretOf(host) }),
-        bindGatewayListeners: (_input, call) => (call <= busyCalls ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, updated: true }),
+        bindGatewayListeners: (_input, call) => (call <= busyCalls ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, updated: true, refused: [] }),
       },
     });
 
@@ -130,7 +130,7 @@ describe('the renewal', () => {
             cert('mine', { source: 'imported', due: false, renewAfter: '2029-12-31T00:00:00.000Z', reason: 'imported; expires soon' }),
           ],
         }),
-        bindGatewayListeners: () => ({ ok: true, updated: true }),
+        bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }),
       },
       subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => issued(h) },
     });
