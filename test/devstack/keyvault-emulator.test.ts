@@ -8,8 +8,8 @@ import { CertificateClient } from '@azure/keyvault-certificates';
 import { SecretClient } from '@azure/keyvault-secrets';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKeyVaultEmulator, type KeyVaultEmulator } from '../emulators/keyvault';
-import { createCa, loadCa, type PemPair } from '../stack/tls';
+import { startKeyVaultEmulator, type KeyVaultEmulator } from '../../devstack/keyvault/emulator';
+import { createCa, loadCa, type PemPair } from '../../devstack/tls/testCa';
 
 const credential: TokenCredential = {
   getToken: async () => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3600e3 }),

@@ -1,7 +1,7 @@
 /** Azurite's blob service on loopback, in memory. */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { freePort, spawnProcess, waitUntil } from './processes';
+import { freePort, spawnProcess, waitUntil } from '../stack/processes';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';

@@ -5,7 +5,7 @@
  */
 import { createServer, request } from 'node:https';
 import { AddressInfo } from 'node:net';
-import { PemPair, issueServerCert } from './tls';
+import { PemPair, issueServerCert } from '../tls/testCa';
 
 export interface AcmeProxy {
   readonly directoryUrl: string;

@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { issueServerCert, type PemPair } from '../stack/tls';
+import { issueServerCert, type PemPair } from '../tls/testCa';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DurableHarness, HarnessError, installFakeFunctionsCore, type DurableHarnessOptions, type Registry } from '../harness';
+import { DurableHarness, HarnessError, installFakeFunctionsCore, type DurableHarnessOptions, type Registry } from '../../devstack/host';
 
-type SampleApp = typeof import('../harness/fixtures/sampleApp');
+type SampleApp = typeof import('./fixtures/sampleApp');
 
 let registry: Registry;
 let sample: SampleApp;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   // Installing twice must be harmless (several test files or helpers may do it).
   expect(installFakeFunctionsCore()).toBe(registry);
   // Imported only now: @azure/functions looks for @azure/functions-core on the first registration.
-  sample = await import('../harness/fixtures/sampleApp');
+  sample = await import('./fixtures/sampleApp');
 });
 
 afterEach(async () => {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CA_DIR_ENV, writeCa } from './tls';
+import { CA_DIR_ENV, writeCa } from './testCa';
 
 export async function ensureTestCaTrusted(root: string): Promise<void> {
   if (process.env[CA_DIR_ENV]) return;

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CA_DIR_ENV, writeCa } from './tls';
+import { CA_DIR_ENV, writeCa } from '../tls/testCa';
 
 export default function setup(): () => void {
   // The deployed runtime is Node 22 (infra/main.bicep); npm scripts run node_modules/.bin/node.

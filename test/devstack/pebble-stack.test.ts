@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Resolver } from 'node:dns/promises';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { loadCa } from '../stack/tls';
-import { freePort } from '../stack/processes';
-import { startPebble, Pebble } from '../stack/pebble';
-import { startAzurite, Azurite } from '../stack/azurite';
+import { loadCa } from '../../devstack/tls/testCa';
+import { freePort } from '../../devstack/stack/processes';
+import { startPebble, Pebble } from '../../devstack/acme/pebble';
+import { startAzurite, Azurite } from '../../devstack/azurite/azurite';
 
 describe('local stack processes', () => {
   let pebble: Pebble;

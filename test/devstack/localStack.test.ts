@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { startLocalStack } from '../stack/localStack';
+import { startLocalStack } from '../../devstack/stack/localStack';
 
 function alive(pid: number): boolean {
   try {

@@ -23,7 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
-import { issueServerCert, type PemPair } from '../stack/tls';
+import { issueServerCert, type PemPair } from '../tls/testCa';
 
 // ---------------------------------------------------------------------------------------------
 // Public API

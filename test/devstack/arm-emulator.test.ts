@@ -9,9 +9,9 @@ import tls from 'node:tls';
 import { NetworkManagementClient } from '@azure/arm-network';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sampleGateway, startArmEmulator, type ArmEmulator } from '../emulators/arm';
-import { startGatewayDataPlane, type GatewayDataPlane } from '../emulators/gatewayDataPlane';
-import { issueServerCert, loadCa, type PemPair } from '../stack/tls';
+import { sampleGateway, startArmEmulator, type ArmEmulator } from '../../devstack/arm/emulator';
+import { startGatewayDataPlane, type GatewayDataPlane } from '../../devstack/gateway/dataPlane';
+import { issueServerCert, loadCa, type PemPair } from '../../devstack/tls/testCa';
 
 const SUBSCRIPTION = randomUUID();
 

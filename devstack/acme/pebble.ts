@@ -9,8 +9,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PemPair, issueServerCert } from './tls';
-import { freePort, spawnProcess, Spawned, waitUntil } from './processes';
+import { PemPair, issueServerCert } from '../tls/testCa';
+import { freePort, spawnProcess, Spawned, waitUntil } from '../stack/processes';
 
 export const PEBBLE_BIN = process.env.PEBBLE_BIN ?? '/usr/bin/pebble';
 export const CHALLTESTSRV_BIN = process.env.CHALLTESTSRV_BIN ?? '/usr/bin/pebble-challtestsrv';

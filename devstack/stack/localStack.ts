@@ -9,12 +9,12 @@ import type { TokenCredential } from '@azure/core-auth';
 import { setClientOverrides } from '../../lib/clients';
 import { resetConfigCache } from '../../lib/config';
 import { forgetAcmeClients } from '../../lib/adapters/acme';
-import { loadCa, PemPair } from './tls';
-import { startPebble, Pebble } from './pebble';
-import { startAzurite, Azurite, AZURITE_ACCOUNT, AZURITE_KEY } from './azurite';
-import { startKeyVaultEmulator, KeyVaultEmulator } from '../emulators/keyvault';
-import { startArmEmulator, sampleGateway, publicIpId, ArmEmulator } from '../emulators/arm';
-import { startGatewayDataPlane, GatewayDataPlane } from '../emulators/gatewayDataPlane';
+import { loadCa, PemPair } from '../tls/testCa';
+import { startPebble, Pebble } from '../acme/pebble';
+import { startAzurite, Azurite, AZURITE_ACCOUNT, AZURITE_KEY } from '../azurite/azurite';
+import { startKeyVaultEmulator, KeyVaultEmulator } from '../keyvault/emulator';
+import { startArmEmulator, sampleGateway, publicIpId, ArmEmulator } from '../arm/emulator';
+import { startGatewayDataPlane, GatewayDataPlane } from '../gateway/dataPlane';
 
 /** The emulators accept any bearer token; a real credential is never involved. */
 export const fakeCredential: TokenCredential = {
