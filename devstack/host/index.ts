@@ -1,6 +1,7 @@
 export { FUNCTIONS_CORE_MODULE, installFakeFunctionsCore } from './functionsCore';
 export type { BindingMetadata, FunctionMetadata, RegisteredFunction, RegisteredHandler, Registry, SystemLogEntry } from './functionsCore';
-export { DurableHarness, HarnessError } from './durableHarness';
+export { DurableHarness } from './durableHarness';
+export { HarnessError } from './types';
 export type {
   DurableHarnessOptions,
   HistoryEvent,
@@ -10,4 +11,4 @@ export type {
   LogEntry,
   RuntimeStatus,
   StartOptions,
-} from './durableHarness';
+} from './types';
