@@ -16,6 +16,9 @@
  * WEBHOOK_PATH and RPC_PATH belong to the Durable extension (the host side), not to the library.
  */
 
+/** The durable-functions version these values were read from (test/devstack/wire.test.ts checks it). */
+export const DURABLE_FUNCTIONS_VERSION = '3.5.0';
+
 /** History event types (HistoryEventType). Only the ones the harness writes or reads. */
 export const EventType = {
   ExecutionStarted: 0,
