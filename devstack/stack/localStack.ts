@@ -13,7 +13,9 @@ import { loadCa, PemPair } from '../tls/testCa';
 import { startPebble, Pebble } from '../acme/pebble';
 import { startAzurite, Azurite, AZURITE_ACCOUNT, AZURITE_KEY } from '../azurite/azurite';
 import { startKeyVaultEmulator, KeyVaultEmulator } from '../keyvault/emulator';
-import { startArmEmulator, sampleGateway, publicIpId, ArmEmulator } from '../arm/emulator';
+import { startArmEmulator, ArmEmulator } from '../arm/emulator';
+import { publicIpId } from '../arm/model';
+import { sampleGateway } from '../arm/sampleGateway';
 import { startGatewayDataPlane, GatewayDataPlane } from '../gateway/dataPlane';
 
 /** The emulators accept any bearer token; a real credential is never involved. */

@@ -9,7 +9,8 @@ import tls from 'node:tls';
 import { NetworkManagementClient } from '@azure/arm-network';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sampleGateway, startArmEmulator, type ArmEmulator } from '../../devstack/arm/emulator';
+import { startArmEmulator, type ArmEmulator } from '../../devstack/arm/emulator';
+import { sampleGateway } from '../../devstack/arm/sampleGateway';
 import { startGatewayDataPlane, type GatewayDataPlane } from '../../devstack/gateway/dataPlane';
 import { issueServerCert, loadCa, type PemPair } from '../../devstack/tls/testCa';
 
