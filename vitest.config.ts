@@ -6,7 +6,7 @@ export default defineConfig({
     // Forks, not threads: each test file starts child processes (Pebble, Azurite) and
     // NODE_EXTRA_CA_CERTS (set by the global setup) is read only when a process starts.
     pool: 'forks',
-    globalSetup: ['test/stack/globalSetup.ts'],
+    globalSetup: ['devstack/stack/vitestGlobalSetup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: running two stacks at once is the most this machine carries well.

@@ -5,8 +5,8 @@
  */
 import * as acme from 'acme-client';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { AZURITE_ACCOUNT, AZURITE_KEY } from '../test/stack/azurite';
-import type { LocalStack } from '../test/stack/localStack';
+import { AZURITE_ACCOUNT, AZURITE_KEY } from '../devstack/azurite/azurite';
+import type { LocalStack } from '../devstack/stack/localStack';
 
 export async function baselineClient(stack: LocalStack): Promise<acme.Client> {
   const client = new acme.Client({ directoryUrl: stack.pebble.directoryUrl, accountKey: await acme.crypto.createPrivateEcdsaKey() });

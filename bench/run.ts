@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureTestCaTrusted } from '../test/stack/trustTestCa';
+import { ensureTestCaTrusted } from '../devstack/tls/trustTestCa';
 
 const root = resolve(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -35,9 +35,9 @@ function coldStart(): { ms: number; rssMb: number; heapMb: number } {
 
 async function main(): Promise<void> {
   await ensureTestCaTrusted(root);
-  const { startAppOnStack, post, randomHostname } = await import('../test/e2e/appFixture');
-  const { startAcmeProxy } = await import('../test/stack/acmeProxy');
-  const { loadCa } = await import('../test/stack/tls');
+  const { startAppOnStack, post, randomHostname } = await import('../devstack/stack/appOnStack');
+  const { startAcmeProxy } = await import('../devstack/acme/acmeProxy');
+  const { loadCa } = await import('../devstack/tls/testCa');
   const { resetConfigCache } = await import('../lib/config');
   const { baselineClient, baselineIssue } = await import('./baseline');
   const results: Record<string, unknown> = { machine: { cpus: require('node:os').cpus().length, node: process.version }, runs: RUNS, at: new Date().toISOString() };

@@ -5,13 +5,13 @@
  */
 import { resolve } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { ensureTestCaTrusted } from '../test/stack/trustTestCa';
+import { ensureTestCaTrusted } from '../devstack/tls/trustTestCa';
 
 const root = resolve(__dirname, '..');
 
 async function main(): Promise<void> {
   await ensureTestCaTrusted(root);
-  const { startAppOnStack, randomHostname, post, servedCertificate } = await import('../test/e2e/appFixture');
+  const { startAppOnStack, randomHostname, post, servedCertificate } = await import('../devstack/stack/appOnStack');
   const started = Date.now();
   const app = await startAppOnStack();
   const hostnames = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [randomHostname('www')];

@@ -3,7 +3,8 @@
  * every case gets a 4xx with {"error":{"code","message"}}, starts nothing and writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, startAppOnStack, challengeBlobNames } from './appFixture';
+import { AppOnStack, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { challengeBlobNames } from './appFixture';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, post, randomHostname, startAppOnStack, listenersFor } from './appFixture';
+import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { listenersFor } from './appFixture';
 
 describe('fault 6: two multi-hostname requests against one gateway at once', () => {
   let app: AppOnStack;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { AppOnStack, post, randomHostname, startAppOnStack } from './appFixture';
+import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
 import { resetConfigCache } from '../../lib/config';
 import { forgetAcmeClients } from '../../lib/adapters/acme';
 

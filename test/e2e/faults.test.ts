@@ -5,12 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack, challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
+import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
 import { resetConfigCache } from '../../lib/config';
-import { loadCa } from '../stack/tls';
-import { AcmeProxy, startAcmeProxy } from '../stack/acmeProxy';
+import { loadCa } from '../../devstack/tls/testCa';
+import { AcmeProxy, startAcmeProxy } from '../../devstack/acme/acmeProxy';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';

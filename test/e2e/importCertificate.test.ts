@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate, createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack, listenersFor, gatewayJson } from './appFixture';
+import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { listenersFor, gatewayJson } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
 import { DAY, issue } from '../fixtures/certificates';

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AppOnStack, post, randomHostname, startAppOnStack, challengeBlobNames, withSetting, listenersFor, rulesFor } from './appFixture';
+import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { challengeBlobNames, withSetting, listenersFor, rulesFor } from './appFixture';
 import { readStatus } from '../../lib/adapters/acme';
 import { getConfig } from '../../lib/config';
 import { keyVaultCertificateName } from '../../lib/naming';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack, challengeBlobNames, listenersFor, rulesFor, gatewayJson } from './appFixture';
+import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { challengeBlobNames, listenersFor, rulesFor, gatewayJson } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
 

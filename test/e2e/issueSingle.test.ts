@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { X509Certificate, createPublicKey } from 'node:crypto';
-import { AppOnStack, pemBlocks, post, randomHostname, servedCertificate, startAppOnStack, challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
+import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { pemBlocks, challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from './appFixture';
+import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } from '../../devstack/stack/appOnStack';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
 import { resetConfigCache } from '../../lib/config';

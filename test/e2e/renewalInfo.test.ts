@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { AppOnStack, post, randomHostname, startAppOnStack } from './appFixture';
-import { AcmeProxy, startAcmeProxy } from '../stack/acmeProxy';
-import { loadCa } from '../stack/tls';
+import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { AcmeProxy, startAcmeProxy } from '../../devstack/acme/acmeProxy';
+import { loadCa } from '../../devstack/tls/testCa';
 import { resetConfigCache } from '../../lib/config';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';

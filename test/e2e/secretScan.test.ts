@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { AppOnStack, post, randomHostname, startAppOnStack } from './appFixture';
-import { fakeCredential } from '../stack/localStack';
-import { AZURITE_KEY } from '../stack/azurite';
+import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { fakeCredential } from '../../devstack/stack/localStack';
+import { AZURITE_KEY } from '../../devstack/azurite/azurite';
 
 function pemBody(pem: string): string[] {
   // Distinctive slices of the base64 body: a leak of any part of a key is a leak.

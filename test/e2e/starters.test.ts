@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, post, startAppOnStack } from './appFixture';
+import { AppOnStack, post, startAppOnStack } from '../../devstack/stack/appOnStack';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';

@@ -1,0 +1,102 @@
+/**
+ * An HTTPS proxy in front of Pebble that can answer new-order with 429 + Retry-After, as Let's
+ * Encrypt does when a rate limit is hit. It keeps the Host header, so Pebble builds every URL
+ * (and checks every JWS "url", RFC 8555 §6.4) against the proxy's address.
+ */
+import { createServer, request } from 'node:https';
+import { AddressInfo } from 'node:net';
+import { PemPair, issueServerCert } from '../tls/testCa';
+
+export interface AcmeProxy {
+  readonly directoryUrl: string;
+  /**
+   * Adds RFC 9773 ACME Renewal Information, which Pebble 2.4 lacks: the directory gains
+   * `renewalInfo`, and GET {renewalInfo}/{certID} answers `window(certId)` (404 when undefined).
+   */
+  offerRenewalInfo(window: (certId: string) => { start: Date; end: Date } | undefined): void;
+  /** Certificate ids asked for, in order. */
+  readonly renewalInfoRequests: string[];
+  rateLimitNewOrders(count: number, retryAfterSeconds: number): void;
+  readonly rateLimited: number;
+  /** Every request that reached the proxy: the app's ACME traffic, for benchmarks. */
+  readonly requestCount: number;
+  stop(): Promise<void>;
+}
+
+export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: string }): Promise<AcmeProxy> {
+  const upstream = new URL(opts.upstreamDirectoryUrl);
+  let pending = 0;
+  let retryAfter = 0;
+  let rateLimited = 0;
+  let requestCount = 0;
+  let renewalWindow: ((certId: string) => { start: Date; end: Date } | undefined) | undefined;
+  const renewalInfoRequests: string[] = [];
+  const pems = issueServerCert(opts.ca);
+  const server = createServer({ key: pems.keyPem, cert: pems.certPem }, (req, res) => {
+    requestCount += 1;
+    if (renewalWindow && req.method === 'GET' && req.url?.startsWith('/renewal-info/')) {
+      const certId = decodeURIComponent(req.url.slice('/renewal-info/'.length));
+      renewalInfoRequests.push(certId);
+      const window = renewalWindow(certId);
+      res.writeHead(window ? 200 : 404, { 'Content-Type': 'application/json', 'Retry-After': '21600' });
+      res.end(window ? JSON.stringify({ suggestedWindow: { start: window.start.toISOString(), end: window.end.toISOString() } }) : '{}');
+      return;
+    }
+    if (renewalWindow && req.method === 'GET' && req.url === upstream.pathname) {
+      // The directory, with renewalInfo added (same origin as the proxy, as a CA would serve it).
+      const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: 'GET', headers: req.headers }, (up) => {
+        let body = '';
+        up.setEncoding('utf8');
+        up.on('data', (c: string) => (body += c));
+        up.on('end', () => {
+          const dir = JSON.parse(body) as Record<string, unknown>;
+          dir.renewalInfo = `https://${req.headers.host}/renewal-info`;
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(dir));
+        });
+      });
+      forward.end();
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/order-plz' && pending > 0) {
+      pending -= 1;
+      rateLimited += 1;
+      req.resume();
+      res.writeHead(429, { 'Content-Type': 'application/problem+json', 'Retry-After': String(retryAfter) });
+      res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many new orders recently', status: 429 }));
+      return;
+    }
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    forward.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    directoryUrl: `https://127.0.0.1:${port}${upstream.pathname}`,
+    rateLimitNewOrders(count, seconds) {
+      pending = count;
+      retryAfter = seconds;
+    },
+    get rateLimited() {
+      return rateLimited;
+    },
+    get requestCount() {
+      return requestCount;
+    },
+    offerRenewalInfo(window) {
+      renewalWindow = window;
+    },
+    renewalInfoRequests,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+}

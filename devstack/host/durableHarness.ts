@@ -1,0 +1,170 @@
+/**
+ * Plays the Azure Functions host and the Durable Task extension for tests, on this machine where
+ * Core Tools cannot be installed. This class is the harness's public face; the work is done by:
+ * - replayEngine.ts: orchestrations through durable-functions' own replay engine (history in,
+ *   actions out), with taskDispatch.ts running the real activities and creating child instances;
+ * - timers.ts: the virtual clock and durable timers;
+ * - extensionApi.ts: the extension's HTTP/RPC API behind the real `DurableClient`;
+ * - triggers.ts and invocationContext.ts: HTTP and timer triggers, invoked as the host would;
+ * - instanceStore.ts and runtime.ts: the instances and the state the parts share.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Timer } from '@azure/functions';
+import { ExtensionApi } from './extensionApi';
+import { isTerminal, statusOf } from './instanceStore';
+import { InvocationContexts } from './invocationContext';
+import { ReplayEngine } from './replayEngine';
+import { HostRuntime } from './runtime';
+import { Triggers } from './triggers';
+import type { DurableHarnessOptions, HttpCall, HttpResult, InstanceStatus, LogEntry, StartOptions } from './types';
+import { clone, delay } from './values';
+
+export class DurableHarness {
+  private readonly runtime: HostRuntime;
+  private readonly api: ExtensionApi;
+  private readonly engine: ReplayEngine;
+  private readonly triggers: Triggers;
+
+  constructor(options: DurableHarnessOptions) {
+    this.runtime = new HostRuntime(options);
+    this.api = new ExtensionApi(this.runtime, options.taskHubName ?? 'TestHubName', (name, instanceId, input) => this.engine.createInstance(name, instanceId, input));
+    const contexts = new InvocationContexts(this.runtime, () => this.api.clientBindingData());
+    this.engine = new ReplayEngine(this.runtime, contexts);
+    this.triggers = new Triggers(this.runtime, contexts);
+  }
+
+  /** Every captured log line and the harness's own notes. */
+  get logs(): LogEntry[] {
+    return this.runtime.logs;
+  }
+
+  // ----- virtual clock ------------------------------------------------------------------------
+
+  now(): Date {
+    return this.runtime.timers.now();
+  }
+
+  /** Moves the virtual clock forward (timers due by then fire at the next quiet moment). */
+  advance(ms: number): Date {
+    return this.runtime.timers.advance(ms);
+  }
+
+  // ----- orchestration instances ---------------------------------------------------------------
+
+  async startNew(orchestratorName: string, options: StartOptions = {}): Promise<string> {
+    return this.engine.createInstance(orchestratorName, options.instanceId ?? randomUUID().replace(/-/g, ''), options.input).instanceId;
+  }
+
+  has(instanceId: string): boolean {
+    return this.runtime.instances.has(instanceId);
+  }
+
+  instanceIds(): string[] {
+    return this.runtime.instances.ids();
+  }
+
+  getStatus(instanceId: string): InstanceStatus {
+    return statusOf(this.runtime.instances.require(instanceId));
+  }
+
+  /** Every distinct `customStatus` the instance reported, in order (consecutive repeats collapsed). */
+  customStatusHistory(instanceId: string): unknown[] {
+    return clone(this.runtime.instances.require(instanceId).customStatuses);
+  }
+
+  async waitForCompletion(instanceId: string, options: { timeoutMs?: number } = {}): Promise<InstanceStatus> {
+    const instance = this.runtime.instances.require(instanceId);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([instance.done.then(() => 'done' as const), timedOut]);
+      if (outcome === 'timeout') {
+        throw new Error(
+          `Instance ${instanceId} (${instance.name}) did not finish within ${timeoutMs} ms: ` +
+            `runtimeStatus=${instance.runtimeStatus}, virtual time ${this.now().toISOString()}, ` +
+            `customStatus history ${JSON.stringify(instance.customStatuses)}, ${this.runtime.describePending(instance)}.`,
+        );
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    if (instance.harnessError) throw instance.harnessError;
+    return statusOf(instance);
+  }
+
+  /** Resolves when every instance (including ones started meanwhile) has finished. */
+  async waitForIdle(options: { timeoutMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+      const open = this.runtime.instances.all().filter((i) => !isTerminal(i));
+      if (open.length === 0) return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new Error(
+          `Instances still running: ${open
+            .map((i) => `${i.instanceId} (${i.name}, customStatus history ${JSON.stringify(i.customStatuses)}, ${this.runtime.describePending(i)})`)
+            .join('; ')}.`,
+        );
+      }
+      await Promise.race([Promise.all(open.map((i) => i.done)), delay(remaining)]);
+    }
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+    this.runtime.raiseEvent(this.runtime.instances.require(instanceId), eventName, eventData === undefined ? undefined : JSON.stringify(eventData));
+  }
+
+  /** Like the extension, terminating a finished instance is a no-op. */
+  async terminate(instanceId: string, reason: string): Promise<void> {
+    this.runtime.terminate(this.runtime.instances.require(instanceId), reason);
+  }
+
+  /** Deletes a finished instance's history and status; returns whether there was one. */
+  async purge(instanceId: string): Promise<boolean> {
+    const instance = this.runtime.instances.get(instanceId);
+    if (!instance) return false;
+    if (!isTerminal(instance)) {
+      throw new Error(`Cannot purge instance ${instanceId}: it is ${instance.runtimeStatus}; terminate it first.`);
+    }
+    this.runtime.instances.delete(instanceId);
+    return true;
+  }
+
+  // ----- triggers ------------------------------------------------------------------------------
+
+  /** Invokes an HTTP-triggered function the way the host would, with a durable client if it asks for one. */
+  callHttp(functionName: string, call: HttpCall): Promise<HttpResult> {
+    return this.triggers.callHttp(functionName, call);
+  }
+
+  /** Invokes a timer-triggered function (with a durable client if it asks for one). */
+  callTimer(functionName: string, timerInfo?: Partial<Timer>): Promise<unknown> {
+    return this.triggers.callTimer(functionName, timerInfo);
+  }
+
+  // ----- the durable client's side of the extension --------------------------------------------
+
+  /** The base URL of the loopback server behind the durable client (starts it if needed). */
+  rpcBaseUrl(): Promise<string> {
+    return this.api.rpcBaseUrl();
+  }
+
+  /** See ExtensionApi.resolveWebhookUrl: a management URL pointed at the harness's server. */
+  resolveWebhookUrl(uri: string): string {
+    return this.api.resolveWebhookUrl(uri);
+  }
+
+  /** Stops the RPC server and waits for running activities and drivers to wind down. */
+  async close(): Promise<void> {
+    const runtime = this.runtime;
+    runtime.closed = true;
+    for (const instance of runtime.instances.all()) instance.wake?.();
+    runtime.changed();
+    await Promise.allSettled([...runtime.inflight]);
+    await Promise.allSettled([...runtime.drivers]);
+    await this.api.close();
+  }
+}

@@ -1,0 +1,87 @@
+/** The harness's public types: what tests pass in and read back. */
+import type { LogLevel } from '@azure/functions';
+import type { Registry } from './functionsCore';
+
+export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
+
+export interface HistoryEvent {
+  EventType: number;
+  EventId: number;
+  IsPlayed: boolean;
+  Timestamp: string;
+  [field: string]: unknown;
+}
+
+export interface InstanceStatus {
+  instanceId: string;
+  name: string;
+  runtimeStatus: RuntimeStatus;
+  input: unknown;
+  /** The return value; for `Failed` the host's message, for `Terminated` the reason. */
+  output: unknown;
+  customStatus: unknown;
+  createdTime: Date;
+  lastUpdatedTime: Date;
+  history: HistoryEvent[];
+}
+
+export interface LogEntry {
+  functionName: string;
+  level: LogLevel | 'harness';
+  message: string;
+  instanceId?: string;
+}
+
+export interface DurableHarnessOptions {
+  registry: Registry;
+  /** Where the virtual clock starts; defaults to the real time at construction. */
+  startTime?: Date;
+  /**
+   * A durable timer also waits up to this many real milliseconds before firing, so that real
+   * servers an orchestration polls (Pebble validating a challenge) get real time to progress.
+   */
+  maxRealTimerDelayMs?: number;
+  /**
+   * 'quiescent' (default, deterministic): a timer fires only when nothing else runs, one at a time.
+   * 'wallClock': each timer fires once its real delay has passed, whatever else runs — like the
+   * real host, where instances' timers are independent. Benchmarks use it; tests keep the default.
+   */
+  timerMode?: 'quiescent' | 'wallClock';
+  /** Receives every captured log line and the harness's own notes (e.g. `console.log`). */
+  log?: (line: string) => void;
+  /**
+   * Fault injection: called after each real activity run with the activity name and how many times
+   * it has run for that instance (1-based). Returning true simulates the host dying before it
+   * recorded the result: the result is dropped, the orchestration is replayed from its stored
+   * history and the activity is scheduled and run again.
+   */
+  crashAfterActivity?: (activityName: string, attempt: number) => boolean;
+  taskHubName?: string;
+}
+
+export interface StartOptions {
+  instanceId?: string;
+  input?: unknown;
+}
+
+export interface HttpCall {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | object;
+  /** Route parameters; derived from the registered route and the URL when omitted. */
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json(): any;
+}
+
+/** A problem in the harness's emulation (not in the orchestration): tests should fail on it. */
+export class HarnessError extends Error {
+  override readonly name = 'HarnessError';
+}

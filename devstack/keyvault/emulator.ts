@@ -1,0 +1,119 @@
+/**
+ * A Key Vault data-plane emulator (certificates and secrets) for tests, served over HTTPS so the
+ * real `CertificateClient` and `SecretClient` talk to it unchanged.
+ *
+ * Its shapes follow what the SDK 4.10 sends and what recordings of the real service answer:
+ * - Challenge auth: the SDK's first request carries neither token nor body and expects a 401.
+ * - `create` with issuer Unknown mints a placeholder version at once: until the merge,
+ *   `GET /certificates/{name}` answers that disabled version (no `cer`, no `kid`/`sid`, a `pending`
+ *   link). The SDK's `getCertificateOperation` reads the certificate before the operation, so a
+ *   404 there would break it. The merge then creates a different, new version.
+ * - Create, import and merge answer 409 while an operation is in progress, as the real vault does.
+ * Only RSA keys are supported; anything this emulator does not do fails loudly with a 400.
+ */
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { issueServerCert, type PemPair } from '../tls/testCa';
+import { serve } from './dispatch';
+import { pathOf } from './http';
+import { derToPem, leafDer, sha1 } from './crypto';
+import { Vault } from './vault';
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+export type OperationStatus = 'inProgress' | 'completed' | 'cancelled' | 'failed';
+
+export interface CertificateVersionInfo {
+  version: string;
+  thumbprintHex: string;
+  serialHex: string;
+  notBefore: Date;
+  notAfter: Date;
+  tags: Record<string, string>;
+}
+
+export interface FaultSpec {
+  status: number;
+  count: number;
+  retryAfterSeconds?: number;
+  match?: (method: string, path: string) => boolean;
+}
+
+export interface KeyVaultEmulator {
+  readonly url: string;
+  stop(): Promise<void>;
+  /** Test inspection (in-process, not over HTTP). */
+  certificateNames(): string[];
+  certificateVersions(name: string): CertificateVersionInfo[];
+  pendingOperation(name: string): { status: OperationStatus; csrDer: Buffer } | undefined;
+  /** The latest enabled version's chain and key, as the App Gateway reads them through the secret. */
+  latestCertificateWithKey(name: string): { chainPem: string[]; keyPem: string; version: string } | undefined;
+  /** The next `count` authenticated requests matching `match` get `status` (with Retry-After when given). */
+  injectFaults(f: FaultSpec): void;
+  readonly requests: Array<{ method: string; path: string; status: number }>;
+  /** Every private key the vault holds, PEM. */
+  privateKeyPems(): string[];
+}
+
+export interface KeyVaultEmulatorOptions {
+  ca: PemPair;
+  host?: string;
+  port?: number;
+  /** Default `maxresults` of list operations; Key Vault's is 25. Small values test paging cheaply. */
+  pageSize?: number;
+}
+
+export async function startKeyVaultEmulator(opts: KeyVaultEmulatorOptions): Promise<KeyVaultEmulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const tlsPair = issueServerCert(opts.ca, { dns: ['localhost'], ips: [host === 'localhost' ? '127.0.0.1' : host] });
+  const vault = new Vault(opts.pageSize ?? 25);
+  const requests: KeyVaultEmulator['requests'] = [];
+  const faults: Array<Required<Omit<FaultSpec, 'retryAfterSeconds'>> & { retryAfterSeconds?: number }> = [];
+
+  const server = https.createServer({ key: tlsPair.keyPem, cert: tlsPair.certPem }, (req, res) => {
+    void serve(req, res, vault, faults).then(
+      (status) => requests.push({ method: req.method ?? '', path: pathOf(req), status }),
+      () => res.destroy(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  vault.url = `https://${host}:${port}`;
+
+  return {
+    url: vault.url,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // The SDK keeps connections alive; without this, close() waits for them to time out.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    certificateNames: () => [...vault.certs.values()].map((c) => c.name).sort(),
+    certificateVersions: (name) =>
+      (vault.cert(name)?.versions ?? []).map((v) => ({
+        version: v.version,
+        thumbprintHex: sha1(leafDer(v)).toString('hex'),
+        serialHex: v.leaf.serialNumber.toLowerCase(),
+        notBefore: new Date(v.leaf.validFrom),
+        notAfter: new Date(v.leaf.validTo),
+        tags: { ...v.tags },
+      })),
+    pendingOperation: (name) => {
+      const op = vault.cert(name)?.pending;
+      return op && { status: op.status, csrDer: Buffer.from(op.csrDer) };
+    },
+    latestCertificateWithKey: (name) => {
+      const v = [...(vault.cert(name)?.versions ?? [])].reverse().find((x) => x.enabled);
+      return v && { chainPem: v.chainDer.map(derToPem), keyPem: v.keyPem, version: v.version };
+    },
+    injectFaults: (f) => faults.push({ match: () => true, ...f }),
+    privateKeyPems: () =>
+      [...vault.certs.values()].flatMap((c) => [...c.versions.map((v) => v.keyPem), ...(c.pending ? [c.pending.keyPem] : [])]),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Boots the app on the local stack through the durable harness, as the Functions host would:
+ * the real registrations, the real starters and orchestrators, real activities against real servers.
+ */
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
+import { installFakeFunctionsCore, DurableHarness, Registry } from '../host';
+import { startLocalStack, LocalStack, LocalStackOptions } from './localStack';
+
+export interface AppOnStack {
+  readonly stack: LocalStack;
+  readonly harness: DurableHarness;
+  readonly registry: Registry;
+  stop(): Promise<void>;
+}
+
+export interface AppOnStackOptions extends LocalStackOptions {
+  /** Simulates the host dying after an activity ran but before its result was stored. */
+  readonly crashAfterActivity?: (activityName: string, attempt: number) => boolean;
+  /** See DurableHarnessOptions.timerMode. */
+  readonly timerMode?: 'quiescent' | 'wallClock';
+}
+
+export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
+  const stack = await startLocalStack(options);
+  stack.applySettings();
+  const registry = installFakeFunctionsCore();
+  await import('../../functions/index');
+  // Timers advance the virtual clock at once but also wait up to 50 ms for real, so the CA gets real time to validate.
+  const harness = new DurableHarness({ registry, maxRealTimerDelayMs: 50, ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}), ...(options.timerMode ? { timerMode: options.timerMode } : {}) });
+  return {
+    stack,
+    harness,
+    registry,
+    async stop() {
+      await harness.close();
+      await stack.stop();
+    },
+  };
+}
+
+/** A fresh hostname per test: nothing depends on another test's certificates or listeners. */
+export function randomHostname(prefix = 'site'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}.robot.test`;
+}
+
+export function post(harness: DurableHarness, functionName: string, body: unknown) {
+  return harness.callHttp(functionName, {
+    method: 'POST',
+    url: `http://localhost:7071/api/${functionName}?code=function-key`,
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** The certificate the gateway data plane presents for `servername` (SNI). */
+export function servedCertificate(port: number, servername: string): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+      const peer = socket.getPeerX509Certificate();
+      socket.end();
+      if (peer) resolve(peer);
+      else reject(new Error('no peer certificate'));
+    });
+    socket.on('error', reject);
+  });
+}
