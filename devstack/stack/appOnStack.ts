@@ -23,6 +23,8 @@ export interface AppOnStackOptions extends LocalStackOptions {
 
 export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
   const stack = await startLocalStack(options);
+  // The settings go into process.env for the app to read; stop() puts the environment back.
+  const environment = { ...process.env };
   stack.applySettings();
   const registry = installFakeFunctionsCore();
   await import('../../functions/index');
@@ -35,6 +37,8 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
     async stop() {
       await harness.close();
       await stack.stop();
+      for (const name of Object.keys(process.env)) if (!(name in environment)) delete process.env[name];
+      Object.assign(process.env, environment);
     },
   };
 }

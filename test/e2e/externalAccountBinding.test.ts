@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
-import { resetConfigCache } from '../../lib/config';
+import { withSetting } from './appFixture';
 import { forgetAcmeClients } from '../../lib/adapters/acme';
 
 describe('a CA that requires External Account Binding', () => {
@@ -26,9 +26,7 @@ describe('a CA that requires External Account Binding', () => {
 
   it('fails with AcmeAccountError, without leaking the HMAC key, when the EAB key is wrong', async () => {
     const wrong = randomBytes(32).toString('base64url');
-    process.env.AcmeEabHmacKey = wrong;
-    process.env.AcmeAccountKeySecretName = 'acme-account-key-2';
-    resetConfigCache();
+    const restore = [withSetting('AcmeEabHmacKey', wrong), withSetting('AcmeAccountKeySecretName', 'acme-account-key-2')];
     forgetAcmeClients();
     try {
       const final = await issueOne();
@@ -37,9 +35,7 @@ describe('a CA that requires External Account Binding', () => {
       expect(JSON.stringify(final)).not.toContain(wrong);
       expect(JSON.stringify(app.harness.logs)).not.toContain(wrong);
     } finally {
-      process.env.AcmeEabHmacKey = eab.hmacKey;
-      delete process.env.AcmeAccountKeySecretName;
-      resetConfigCache();
+      for (const undo of restore.reverse()) undo();
       forgetAcmeClients();
     }
   });

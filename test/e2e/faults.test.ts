@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppOnStack, AppOnStackOptions, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
-import { challengeBlobNames, gatewayJson, listenersFor } from './appFixture';
+import { challengeBlobNames, gatewayJson, listenersFor, withSetting } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
-import { resetConfigCache } from '../../lib/config';
 import { loadCa } from '../../devstack/tls/testCa';
 import { AcmeProxy, startAcmeProxy } from '../../devstack/acme/acmeProxy';
 
@@ -105,8 +104,7 @@ describe('faults 3, 4, 7 on one stack', () => {
         res.end(await blob.text());
       });
       await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-      process.env.ChallengeSelfCheckPort = String((probe.address() as AddressInfo).port);
-      resetConfigCache();
+      const restorePort = withSetting('ChallengeSelfCheckPort', String((probe.address() as AddressInfo).port));
       const host = randomHostname('cafail');
       try {
         const final = await issue(app(), [host]);
@@ -115,8 +113,7 @@ describe('faults 3, 4, 7 on one stack', () => {
         expect((await challengeBlobNames(app())).length).toBe(0);
       } finally {
         stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, original);
-        process.env.ChallengeSelfCheckPort = stack.settings.ChallengeSelfCheckPort!;
-        resetConfigCache();
+        restorePort();
         await new Promise((r) => probe.close(r));
       }
       const retry = await issue(app(), [host]);
@@ -148,12 +145,13 @@ describe('fault 5: the host dies after every activity, once each', () => {
 describe('fault 2: the CA answers 429 with Retry-After on new-order', () => {
   onStack({}, (app) => {
     let proxy: AcmeProxy;
+    let restore: () => void;
     beforeAll(async () => {
       proxy = await startAcmeProxy({ ca: loadCa(), upstreamDirectoryUrl: app().stack.pebble.directoryUrl });
-      process.env.AcmeEndpoint = proxy.directoryUrl;
-      resetConfigCache();
+      restore = withSetting('AcmeEndpoint', proxy.directoryUrl);
     });
     afterAll(async () => {
+      restore?.();
       await proxy?.stop();
     });
 
@@ -183,6 +181,7 @@ describe('fault 2: the CA answers 429 with Retry-After on new-order', () => {
 describe('fault 8: Blob Storage refuses deletes during clean-up', () => {
   onStack({}, (app) => {
     let proxy: Server;
+    let restore: () => void;
     let failDeletes = 0;
     let refused = 0;
     beforeAll(async () => {
@@ -204,10 +203,10 @@ describe('fault 8: Blob Storage refuses deletes during clean-up', () => {
         req.pipe(forward);
       });
       await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-      process.env.BlobContainerUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}/acme-challenge`;
-      resetConfigCache();
+      restore = withSetting('BlobContainerUrl', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}/acme-challenge`);
     });
     afterAll(async () => {
+      restore?.();
       await new Promise((r) => proxy?.close(r));
     });
 

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
 import { AcmeProxy, startAcmeProxy } from '../../devstack/acme/acmeProxy';
 import { loadCa } from '../../devstack/tls/testCa';
-import { resetConfigCache } from '../../lib/config';
+import { withSetting } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
 import type { RenewalReport } from '../../orchestrators/contracts';
@@ -28,17 +28,18 @@ describe('renewal follows the CA renewal window (ARI)', () => {
   let proxy: AcmeProxy;
   let host: string;
   let window: { start: Date; end: Date } | undefined;
+  let restoreEndpoint: (() => void) | undefined;
   beforeAll(async () => {
     app = await startAppOnStack();
     proxy = await startAcmeProxy({ ca: loadCa(), upstreamDirectoryUrl: app.stack.pebble.directoryUrl });
     proxy.offerRenewalInfo(() => window);
-    process.env.AcmeEndpoint = proxy.directoryUrl;
-    resetConfigCache();
+    restoreEndpoint = withSetting('AcmeEndpoint', proxy.directoryUrl);
     host = randomHostname('ari');
     const response = await post(app.harness, 'AddCertificateFunctions_HttpStart', { hostnames: [{ hostname: host }] });
     expect((await app.harness.waitForCompletion(response.json().id, { timeoutMs: 60_000 })).runtimeStatus).toBe('Completed');
   });
   afterAll(async () => {
+    restoreEndpoint?.();
     await proxy?.stop();
     await app?.stop();
   });
