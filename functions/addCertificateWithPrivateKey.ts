@@ -15,6 +15,7 @@ import { validateImport } from '../lib/importValidation';
 import { importInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { ImportCertificateInput, Orchestrators } from '../orchestrators/contracts';
+import { gatewayTarget } from './gatewayTarget';
 import { answerErrors, errorResponse, readBody } from './http';
 import { conflictFor } from './instanceStatus';
 
@@ -50,7 +51,7 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   }
 
   const instanceId = importInstanceId(hostname);
-  const input: ImportCertificateInput = { hostname, certificateName, version };
+  const input: ImportCertificateInput = { hostname, certificateName, version, gateway: gatewayTarget(config) };
   try {
     await client.startNew(Orchestrators.ImportCertificate, { instanceId, input });
   } catch {

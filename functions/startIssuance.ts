@@ -9,6 +9,7 @@ import type { Hostname } from '../lib/hostnames';
 import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/contracts';
+import { gatewayTarget } from './gatewayTarget';
 import { errorResponse, readBody } from './http';
 import { conflictFor, isInstanceActive } from './instanceStatus';
 
@@ -31,7 +32,8 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   if (mode === 'multiple' && (await isInstanceActive(client, instanceId))) {
     return errorResponse(409, 'Conflict', 'The same set of hostnames is already being issued', { ...client.createHttpManagementPayload(instanceId) });
   }
-  const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bindGateway: true } : { hostnames };
+  const gateway = gatewayTarget(getConfig());
+  const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bind: gateway } : { hostnames, gateway };
   await client.startNew(mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates, { instanceId, input });
   context.log(`Started ${instanceId} for ${hostnames.length} hostname(s)`);
   return client.createCheckStatusResponse(request, instanceId);

@@ -2,6 +2,7 @@
 import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
+import { gatewayTarget } from './gatewayTarget';
 import { isInstanceActive } from './instanceStatus';
 import { Orchestrators, RENEWAL_INSTANCE_ID, RenewCertificatesInput } from '../orchestrators/contracts';
 
@@ -14,6 +15,7 @@ export async function startRenewal(client: DurableClient, options: { force: bool
     ...(options.hostnames ? { hostnames: options.hostnames } : {}),
     refreshGateway: config.renewal.refreshGateway,
     concurrency: config.renewal.concurrency,
+    gateway: gatewayTarget(config),
   };
   await client.startNew(Orchestrators.RenewCertificates, { instanceId: RENEWAL_INSTANCE_ID, input });
   return true;

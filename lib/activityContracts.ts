@@ -22,7 +22,9 @@ export const Activities = {
   mergeCertificate: 'mergeCertificate',
   deleteChallengeFiles: 'deleteChallengeFiles',
   deactivateAuthorizations: 'deactivateAuthorizations',
-  bindGatewayListeners: 'bindGatewayListeners',
+  startGatewayUpdate: 'startGatewayUpdate',
+  checkGatewayUpdate: 'checkGatewayUpdate',
+  checkGatewayBindings: 'checkGatewayBindings',
   checkImportedCertificate: 'checkImportedCertificate',
   listManagedCertificates: 'listManagedCertificates',
 } as const;
@@ -104,8 +106,15 @@ export interface ActivityContracts {
   deleteChallengeFiles: { input: { tokens: string[] }; output: Outcome };
   /** RFC 8555 §7.5.2: abandoned authorizations still pending at the CA; returns how many were deactivated. */
   deactivateAuthorizations: { input: { authorizationUrls: string[] }; output: Outcome<{ deactivated: number }> };
-  /** `force`: PUT even when nothing changed, so the gateway re-reads Key Vault now. */
-  bindGatewayListeners: { input: { bindings: Binding[]; force?: boolean }; output: Outcome<{ updated: boolean; refused: RefusedBinding[] }> };
+  /**
+   * GET, merge, PUT (not awaited). `force`: PUT even when nothing changed, so the gateway re-reads
+   * Key Vault now. `operation` (the serialized poller: URLs, no token) is absent when no PUT was needed.
+   */
+  startGatewayUpdate: { input: { bindings: Binding[]; force: boolean }; output: Outcome<{ operation?: string; refused: RefusedBinding[]; pollAfterSeconds: number }> };
+  /** One poll of a gateway update; `Canceled` means another writer's PUT superseded it. */
+  checkGatewayUpdate: { input: { operation: string }; output: Outcome<{ status: 'InProgress' | 'Succeeded' | 'Canceled' }> };
+  /** Read after write: the bindings not (or no longer) in the gateway. */
+  checkGatewayBindings: { input: { bindings: Binding[] }; output: Outcome<{ missing: RefusedBinding[] }> };
   /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */
   checkImportedCertificate: { input: { hostname: Hostname; certificateName: string; version: string }; output: Outcome<CertificateVersion> };
   /** Renewal: every certificate this app manages or imported, with the renewal decision at `now` (ISO). */

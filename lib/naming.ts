@@ -57,3 +57,13 @@ export function importInstanceId(hostname: Hostname): string {
 export function batchInstanceId(hostnames: readonly Hostname[]): string {
   return `issue-batch-${shortHash([...hostnames].sort().join(','), 24)}`;
 }
+
+/**
+ * The key of a gateway's write-queue entity. `|` cannot occur in a subscription id, a resource
+ * group name ([-\w.()]) or a gateway name ([-\w.]), so the key is injective; it also avoids the
+ * characters an instance id may not hold (`/ \ # ?`) and stays under its 256 characters
+ * (36 + 90 + 80 + 2).
+ */
+export function gatewayEntityKey(subscriptionId: string, resourceGroup: string, gatewayName: string): string {
+  return `${subscriptionId}|${resourceGroup}|${gatewayName}`.toLowerCase();
+}

@@ -1,34 +1,68 @@
 /**
- * One gateway update for a set of issued certificates. Writers contend for the gateway (a PUT takes
- * minutes in Azure and a concurrent one is refused), so "busy" is waited out on durable timers with
- * a deterministic per-instance jitter, up to a deadline, rather than a fixed number of attempts:
- * ten writers retrying in lockstep would exhaust any small count. Never throws.
+ * Binding certificates to the gateway through its write queue (gatewayQueueEntity.ts): every
+ * orchestration that binds — issuance, batch, import, renewal refresh — enqueues its bindings;
+ * the first becomes the writer and writes batches (each batch is every request queued meanwhile,
+ * merged into one PUT: N concurrent requests cost about two PUTs, not N), the others wait for
+ * their result. A writer that dies is replaced when its lease expires. Never throws.
  */
 import type { OrchestrationContext } from 'durable-functions';
-import { Activities, ActivityOutput, Binding } from '../lib/activityContracts';
+import type { Binding } from '../lib/activityContracts';
 import { toCodedFailure } from '../lib/errors';
+import { BindResult, combine, resultFor } from '../lib/gatewayQueue';
+import { fail } from '../lib/outcome';
 import { ErrorCodes } from '../lib/status';
-import { GATEWAY_RETRY, Step, call, sleep } from './durableCalls';
+import type { GatewayTarget } from './contracts';
+import { Step, callQueue, sleep } from './durableCalls';
+import { gatewayQueueId } from './gatewayQueueEntity';
+import { jitter, writeGateway } from './gatewayUpdate';
 
-/** How long to wait for a turn on a busy gateway, and the backoff between looks (seconds). */
-export const GATEWAY_TURN = { deadlineMinutes: 60, firstSeconds: 15, maxSeconds: 240 } as const;
+/** A writer hands the lease on after this many batches, so one orchestration is not kept writing for others forever. */
+export const MAX_BATCHES_PER_WRITER = 5;
+/** A waiter gives up after this long (the writer lease makes progress likely long before). */
+export const MAX_WAIT_HOURS = 6;
 
-export function* bindGateway(context: OrchestrationContext, bindings: readonly Binding[], force = false): Step<ActivityOutput<'bindGatewayListeners'>> {
-  // Every way this can end is a value: a thrown activity failure (retries exhausted) included,
-  // so callers handle one shape and never lose the fact that certificates are already in Key Vault.
+function* writeBatches(context: OrchestrationContext, target: GatewayTarget, ownRequestId: string): Step<BindResult | undefined> {
+  const entity = gatewayQueueId(target.key);
+  const instanceId = context.df.instanceId;
+  const now = () => context.df.currentUtcDateTime.toISOString();
+  let own: BindResult | undefined;
+  for (let n = 0; n < MAX_BATCHES_PER_WRITER; n += 1) {
+    const { batch, writer } = yield* callQueue(context, entity, 'take', { instanceId, now: now() });
+    if (!writer || batch.length === 0) return own;
+    const { bindings, force } = combine(batch);
+    // A long write keeps the lease alive (fire and forget) so no waiter takes over a live writer.
+    const heartbeat = () => context.df.signalEntity(entity, 'renew', { instanceId, now: now() });
+    const written = yield* writeGateway(context, bindings, force, heartbeat);
+    const results = batch.map((request) => ({ requestId: request.requestId, result: resultFor(request, written) }));
+    yield* callQueue(context, entity, 'complete', { instanceId, now: now(), results });
+    own ??= results.find((r) => r.requestId === ownRequestId)?.result;
+  }
+  yield* callQueue(context, entity, 'release', { instanceId });
+  return own;
+}
+
+export function* bindGateway(context: OrchestrationContext, target: GatewayTarget, bindings: readonly Binding[], force = false): Step<BindResult> {
   try {
-    const deadline = context.df.currentUtcDateTime.getTime() + GATEWAY_TURN.deadlineMinutes * 60_000;
-    for (let attempt = 0; ; attempt += 1) {
-      // Transient faults (5xx, a failed long-running operation) are thrown and retried by GATEWAY_RETRY.
-      const result = yield* call(context, Activities.bindGatewayListeners, { bindings: [...bindings], ...(force ? { force } : {}) }, GATEWAY_RETRY);
-      if (result.ok || result.code !== ErrorCodes.ApplicationGatewayBusy) return result;
-      if (context.df.currentUtcDateTime.getTime() >= deadline) {
-        return { ...result, message: `${result.message}; still busy after ${GATEWAY_TURN.deadlineMinutes} minutes` };
+    const entity = gatewayQueueId(target.key);
+    const instanceId = context.df.instanceId;
+    const now = () => context.df.currentUtcDateTime.toISOString();
+    // newGuid is deterministic per instance and call order: a replay enqueues the same request id.
+    const requestId = context.df.newGuid(`${instanceId}:gateway-request`);
+    const request = { requestId, instanceId, bindings: [...bindings], force };
+    let { role } = yield* callQueue(context, entity, 'enqueue', { request, now: now() });
+    const deadline = context.df.currentUtcDateTime.getTime() + MAX_WAIT_HOURS * 3_600_000;
+    for (let waits = 0; ; waits += 1) {
+      if (role === 'writer') {
+        const own = yield* writeBatches(context, target, requestId);
+        if (own) return own;
       }
-      // newGuid is deterministic per instance and call: the same jitter on every replay.
-      const jitter = parseInt(context.df.newGuid(`${context.df.instanceId}:gateway:${attempt}`).slice(0, 4), 16) / 0xffff;
-      const backoff = Math.min(GATEWAY_TURN.firstSeconds * 2 ** Math.min(attempt, 5), GATEWAY_TURN.maxSeconds);
-      yield* sleep(context, Math.round(backoff * (0.5 + jitter)));
+      if (context.df.currentUtcDateTime.getTime() >= deadline) {
+        return fail(ErrorCodes.ApplicationGatewayBusy, `Waited ${MAX_WAIT_HOURS} hours for a turn to write the gateway; check for a stuck orchestration`);
+      }
+      yield* sleep(context, Math.max(1, Math.round(target.pollSeconds * jitter(context, `gateway-wait:${waits}`))));
+      const answer = yield* callQueue(context, entity, 'poll', { requestId, instanceId, now: now() });
+      if (answer.status === 'done') return answer.result;
+      role = answer.status === 'write' ? 'writer' : 'waiter';
     }
   } catch (error) {
     return { ok: false, ...toCodedFailure(error) };

@@ -19,10 +19,18 @@ export type OrchestratorName = (typeof Orchestrators)[keyof typeof Orchestrators
 /** One renewal at a time: the timer and the HTTP starter both use this id. */
 export const RENEWAL_INSTANCE_ID = 'renew-certificates';
 
+/** The gateway to bind to, read from settings by the starter (orchestrators never read the environment). */
+export interface GatewayTarget {
+  /** Key of the gateway's write-queue entity (`gatewayEntityKey`). */
+  readonly key: string;
+  /** How often to poll a gateway update and the queue (ApplicationGatewayPollIntervalSeconds). */
+  readonly pollSeconds: number;
+}
+
 export interface IssueCertificateInput {
   readonly hostname: Hostname;
-  /** false for a batch's or a renewal's children: their parent binds every certificate in one gateway update. */
-  readonly bindGateway: boolean;
+  /** Where to bind the certificate; absent for a batch's or a renewal's children, whose parent binds them all at once. */
+  readonly bind?: GatewayTarget;
 }
 
 /** A certificate issued into Key Vault for one hostname. */
@@ -43,6 +51,7 @@ export interface IssueCertificateOutput {
 
 export interface IssueCertificatesInput {
   readonly hostnames: readonly Hostname[];
+  readonly gateway: GatewayTarget;
 }
 
 export interface IssueCertificatesOutput {
@@ -58,6 +67,7 @@ export interface RenewCertificatesInput {
   /** Read from settings by the starter: orchestrators never read the environment. */
   readonly refreshGateway: boolean;
   readonly concurrency: number;
+  readonly gateway: GatewayTarget;
 }
 
 export interface RenewalReport {
@@ -73,6 +83,7 @@ export interface ImportCertificateInput {
   readonly hostname: Hostname;
   readonly certificateName: string;
   readonly version: string;
+  readonly gateway: GatewayTarget;
 }
 
 export interface ImportCertificateOutput extends CertificateVersion {

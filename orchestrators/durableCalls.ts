@@ -10,6 +10,7 @@ import type { ActivityInput, ActivityName, ActivityOutput } from '../lib/activit
 import { toCodedFailure } from '../lib/errors';
 import type { Outcome } from '../lib/outcome';
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from './contracts';
+import type { GatewayQueueOperation, GatewayQueueOperations } from './gatewayQueueEntity';
 
 function retry(firstMs: number, attempts: number, coefficient: number, maxMs: number): df.RetryOptions {
   const options = new df.RetryOptions(firstMs, attempts);
@@ -45,6 +46,11 @@ export function activity<K extends ActivityName>(context: OrchestrationContext, 
 /** Schedules a sub-orchestration with a derived (never random) instance id. */
 export function subOrchestration<K extends OrchestratorName>(context: OrchestrationContext, name: K, input: OrchestratorInput<K>, instanceId: string): TypedTask<OrchestratorOutput<K>> {
   return context.df.callSubOrchestrator(name, input, instanceId);
+}
+
+/** Calls an operation of the gateway queue entity and returns its answer, typed by the entity's contract. */
+export function* callQueue<K extends GatewayQueueOperation>(context: OrchestrationContext, entity: df.EntityId, operation: K, input: GatewayQueueOperations[K]['input']): Step<GatewayQueueOperations[K]['output']> {
+  return (yield context.df.callEntity(entity, operation, input)) as GatewayQueueOperations[K]['output'];
 }
 
 /** Waits for one task and returns its typed result; a failed task throws, as a yield does. */

@@ -14,7 +14,7 @@ import { ImportCertificateOutput, Orchestrators } from './contracts';
 import { call, inputOf, log } from './durableCalls';
 
 export const importCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { hostname, certificateName, version } = inputOf(context, Orchestrators.ImportCertificate);
+  const { hostname, certificateName, version, gateway } = inputOf(context, Orchestrators.ImportCertificate);
 
   let failed: CodedFailure;
   try {
@@ -24,7 +24,7 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
       failed = check;
     } else {
       context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`));
-      const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: check.secretId }], true);
+      const bound = yield* bindGateway(context, gateway, [{ hostname, keyVaultSecretId: check.secretId }], true);
       const refusal = bound.ok ? bound.refused.find((r) => r.hostname === hostname) : undefined;
       if (bound.ok && !refusal) {
         context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with the imported certificate ${check.thumbprint} (expires ${check.expiresOn})`));

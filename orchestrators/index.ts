@@ -3,3 +3,4 @@ import './issueCertificate';
 import './issueCertificates';
 import './importCertificate';
 import './renewCertificates';
+import './gatewayQueueEntity';

@@ -15,7 +15,7 @@ import { inputOf, log } from './durableCalls';
 import { Report, issueOneCertificate } from './issuanceRecipe';
 
 export const issueCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { hostname, bindGateway: bind } = inputOf(context, Orchestrators.IssueCertificate);
+  const { hostname, bind } = inputOf(context, Orchestrators.IssueCertificate);
   const report: Report = (step, message) => context.df.setCustomStatus(progress(step, message));
 
   let result: IssuanceResult;
@@ -27,7 +27,7 @@ export const issueCertificateOrchestrator: OrchestrationHandler = function* (con
 
   if (result.ok && bind) {
     report(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`);
-    const bound = yield* bindGateway(context, [{ hostname, keyVaultSecretId: result.secretId }]);
+    const bound = yield* bindGateway(context, bind, [{ hostname, keyVaultSecretId: result.secretId }]);
     const refusal = bound.ok ? bound.refused.find((r) => r.hostname === hostname) : undefined;
     if (bound.ok && !refusal) {
       const listener = gatewayNames(hostname).listener;

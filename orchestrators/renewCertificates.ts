@@ -59,7 +59,7 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     const chunk = due.slice(i, i + concurrency);
     context.df.setCustomStatus(progress(Steps.RenewCertificates, `Renewing ${i + 1}–${i + chunk.length} of ${due.length} due certificate(s)`));
     const tasks = chunk.map(({ hostname }) =>
-      subOrchestration(context, Orchestrators.IssueCertificate, { hostname, bindGateway: false }, `renew-${nameStem(hostname)}-${runTag}`),
+      subOrchestration(context, Orchestrators.IssueCertificate, { hostname }, `renew-${nameStem(hostname)}-${runTag}`),
     );
     let outputs;
     try {
@@ -84,7 +84,7 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
 
   if (input.refreshGateway && report.renewed.length > 0) {
     context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, 'Refreshing the gateway so it loads the new versions now'));
-    const bound = yield* bindGateway(context, bindings, true);
+    const bound = yield* bindGateway(context, input.gateway, bindings, true);
     report.gatewayRefreshed = bound.ok;
     if (!bound.ok) report.failed.push({ hostname: '*', certificateName: '*', error: bound.code, message: `Renewed, but the gateway refresh failed: ${bound.message}` });
     for (const refusal of bound.ok ? bound.refused : []) {

@@ -1,10 +1,8 @@
-/** Application Gateway through ARM: read its public IP, and merge our HTTPS bindings into it. */
+/** Application Gateway through ARM: read it and its public IP (writes: gatewayWrite.ts). */
 import type { ApplicationGateway } from '@azure/arm-network';
 import type { AppConfig } from '../config';
 import { networkClient } from '../clients';
 import { AppError, isCredentialError } from '../errors';
-import type { Binding, RefusedBinding } from '../activityContracts';
-import { mergeBindings } from '../gatewayMerge';
 import { Outcome, fail } from '../outcome';
 
 interface RestLike {
@@ -12,7 +10,8 @@ interface RestLike {
   code?: string;
 }
 
-function armError(action: string, error: unknown): AppError {
+/** ARM's errors as coded AppErrors; 409 is contention (`ApplicationGatewayBusy`), never a failure. */
+export function armError(action: string, error: unknown): AppError {
   const { statusCode, code } = error as RestLike;
   if (isCredentialError(error)) return new AppError('ApplicationGatewayAccessDenied', `${action}: the function's identity could not get a token for Azure Resource Manager`);
   if (statusCode === 404) return new AppError('ApplicationGatewayNotFound', `${action}: the Application Gateway or its public IP was not found; check ApplicationGatewayResourceGroup and ApplicationGatewayName`);
@@ -29,7 +28,7 @@ function armError(action: string, error: unknown): AppError {
   return new AppError('ApplicationGatewayUpdateFailed', `${action} failed${statusCode ? ` (HTTP ${statusCode})` : ''}${code ? ` (${code})` : ''}`, true);
 }
 
-async function getGateway(config: AppConfig): Promise<ApplicationGateway> {
+export async function getGateway(config: AppConfig): Promise<ApplicationGateway> {
   try {
     return await networkClient(config).applicationGateways.get(config.gateway.resourceGroup, config.gateway.name);
   } catch (error) {
@@ -55,39 +54,6 @@ export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ 
     if ((error as RestLike).statusCode === 404) return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} in ${ref.resourceGroup}, used by the gateway, was not found`);
     throw armError('Reading the gateway public IP', error);
   }
-}
-
-/**
- * GET, merge, PUT with If-Match. A gateway mid-update or a concurrent writer (409, 412) comes back
- * as ApplicationGatewayBusy: the orchestrator waits on a durable timer and calls again, and the
- * next call merges into the fresh configuration, so no update is lost.
- */
-export async function applyBindings(config: AppConfig, bindings: readonly Binding[], pollIntervalMs: number, force = false): Promise<Outcome<{ updated: boolean; refused: RefusedBinding[] }>> {
-  const current = await getGateway(config);
-  if (current.provisioningState === 'Updating') {
-    return fail('ApplicationGatewayBusy', 'The Application Gateway is being updated by another operation');
-  }
-  const merged = mergeBindings(current, bindings, config.gateway);
-  if (!merged.ok) return merged;
-  const { refused } = merged;
-  // A forced PUT of an unchanged configuration makes the gateway fetch Key Vault secrets again.
-  if (refused.length === bindings.length || (!merged.changed && !force)) return { ok: true, updated: false, refused };
-  try {
-    await networkClient(config).applicationGateways.beginCreateOrUpdateAndWait(config.gateway.resourceGroup, config.gateway.name, merged.gateway, {
-      updateIntervalInMs: pollIntervalMs,
-      // arm-network 39 (the generated "classic" client) sends requestOptions.headers; the older
-      // core-client `customHeaders` does not exist here. test/integration/arm-emulator.test.ts
-      // proves the header reaches the wire (a stale etag gets 412).
-      ...(current.etag ? { requestOptions: { headers: { 'If-Match': current.etag } } } : {}),
-    });
-  } catch (error) {
-    const wrapped = armError('Updating the Application Gateway', error);
-    // Busy is contention, not a fault: the orchestrator waits its turn on jittered timers.
-    if (wrapped.code === 'ApplicationGatewayBusy') return fail(wrapped.code, wrapped.detail);
-    if (wrapped.retryable) throw wrapped;
-    return fail(wrapped.code, wrapped.detail);
-  }
-  return { ok: true, updated: true, refused };
 }
 
 /** Host name → Key Vault secret id of the HTTPS listeners that serve it. */

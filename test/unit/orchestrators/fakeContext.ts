@@ -8,9 +8,10 @@
  * tests; this is for the orchestrators' decisions.
  */
 import { createHash } from 'node:crypto';
-import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import type { EntityContext, OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { ActivityInput, ActivityName, ActivityOutput } from '../../../lib/activityContracts';
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from '../../../orchestrators/contracts';
+import { GATEWAY_QUEUE_ENTITY, gatewayQueueEntity } from '../../../orchestrators/gatewayQueueEntity';
 
 export type ActivityScript = { [K in ActivityName]?: (input: ActivityInput<K>, call: number) => ActivityOutput<K> };
 export type SubOrchestrationScript = { [K in OrchestratorName]?: (input: OrchestratorInput<K>, instanceId: string) => OrchestratorOutput<K> };
@@ -19,11 +20,12 @@ export type Call =
   | { readonly kind: 'activity'; readonly name: ActivityName; readonly input: unknown }
   | { readonly kind: 'subOrchestration'; readonly name: OrchestratorName; readonly input: unknown; readonly instanceId: string }
   | { readonly kind: 'timer'; readonly seconds: number }
+  | { readonly kind: 'entity'; readonly entity: string; readonly operation: string; readonly input: unknown; readonly signal: boolean }
   | { readonly kind: 'all'; readonly names: readonly string[] };
 
 interface FakeTask extends Task {
   readonly run: () => unknown;
-  readonly kind: 'activity' | 'subOrchestration' | 'timer' | 'all' | 'any';
+  readonly kind: 'activity' | 'subOrchestration' | 'timer' | 'all' | 'any' | 'entity';
   readonly children?: FakeTask[];
   readonly fireAt?: Date;
 }
@@ -36,20 +38,36 @@ export interface FakeRun {
   readonly calls: Call[];
   readonly statuses: unknown[];
   readonly lastStatus: unknown;
+  readonly entityStates: Map<string, unknown>;
   /** Activity names in the order they were scheduled. */
   activityNames(): string[];
   inputsOf<K extends ActivityName>(name: K): ActivityInput<K>[];
 }
+
+/** An entity function as registered with df.app.entity; it runs against state kept by the fake. */
+export type EntityFunction = (context: EntityContext<unknown>) => void;
+
+/** The app's own entities, used unless a test passes others. */
+const APP_ENTITIES: Record<string, EntityFunction> = { [GATEWAY_QUEUE_ENTITY]: gatewayQueueEntity as EntityFunction };
 
 export interface FakeOptions<K extends OrchestratorName> {
   readonly name: K;
   readonly input: OrchestratorInput<K>;
   readonly activities: ActivityScript;
   readonly subOrchestrations?: SubOrchestrationScript;
+  /** Entity functions by name; their states live in `entityStates` (shared across runs when passed in). */
+  readonly entities?: Record<string, EntityFunction>;
+  readonly entityStates?: Map<string, unknown>;
   readonly instanceId?: string;
   readonly start?: Date;
   /** Guards against an orchestrator that never ends. */
   readonly maxSteps?: number;
+}
+
+/** The fake's newGuid: a GUID-shaped hash of the name (the real one also depends only on instance and name). */
+export function fakeGuid(name: string): string {
+  const h = createHash('sha1').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 export function runOrchestrator<K extends OrchestratorName>(handler: OrchestrationHandler, options: FakeOptions<K>): FakeRun {
@@ -73,8 +91,43 @@ export function runOrchestrator<K extends OrchestratorName>(handler: Orchestrati
   const make = (kind: FakeTask['kind'], run: () => unknown, extra: Partial<FakeTask> = {}): FakeTask =>
     ({ kind, run, isCompleted: false, isFaulted: false, result: undefined, ...extra }) as FakeTask;
 
+  const entityStates = options.entityStates ?? new Map<string, unknown>();
+  /** Runs one entity operation the way the extension does: state in, state and answer out, as JSON. */
+  const runEntity = (entityId: { name: string; key: string }, operation: string, input: unknown, signal: boolean): unknown => {
+    const id = `@${entityId.name.toLowerCase()}@${entityId.key}`;
+    calls.push({ kind: 'entity', entity: id, operation, input, signal });
+    const fn = (options.entities ?? APP_ENTITIES)[entityId.name];
+    if (!fn) throw new Error(`fake context: no entity ${entityId.name}`);
+    let state = entityStates.has(id) ? JSON.parse(JSON.stringify(entityStates.get(id))) : undefined;
+    let answer: unknown;
+    fn({
+      df: {
+        operationName: operation,
+        isNewlyConstructed: state === undefined,
+        getState: (init?: () => unknown) => (state ??= init?.()),
+        setState: (next: unknown) => {
+          state = next;
+        },
+        getInput: () => JSON.parse(JSON.stringify(input ?? null)),
+        return: (value: unknown) => {
+          answer = value;
+        },
+        destructOnExit: () => {
+          state = undefined;
+        },
+      },
+    } as unknown as EntityContext<unknown>);
+    if (state === undefined) entityStates.delete(id);
+    else entityStates.set(id, JSON.parse(JSON.stringify(state)));
+    return JSON.parse(JSON.stringify(answer ?? null));
+  };
+
   const df = {
     instanceId,
+    callEntity: (entityId: { name: string; key: string }, operation: string, input: unknown) => make('entity', () => runEntity(entityId, operation, input, false)),
+    signalEntity: (entityId: { name: string; key: string }, operation: string, input: unknown) => {
+      runEntity(entityId, operation, input, true);
+    },
     isReplaying: false,
     get currentUtcDateTime() {
       return now;
@@ -84,10 +137,7 @@ export function runOrchestrator<K extends OrchestratorName>(handler: Orchestrati
       // The host stores customStatus as JSON: what a poller sees is the round trip.
       statuses.push(JSON.parse(JSON.stringify(status)));
     },
-    newGuid: (name: string) => {
-      const h = createHash('sha1').update(name).digest('hex');
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-    },
+    newGuid: fakeGuid,
     callActivityWithRetry: (name: ActivityName, _retry: unknown, input: unknown) =>
       make('activity', () => {
         calls.push({ kind: 'activity', name, input });
@@ -156,6 +206,7 @@ export function runOrchestrator<K extends OrchestratorName>(handler: Orchestrati
     calls,
     statuses,
     lastStatus: statuses[statuses.length - 1],
+    entityStates,
     activityNames: () => calls.flatMap((c) => (c.kind === 'activity' ? [c.name] : [])),
     inputsOf: <N extends ActivityName>(name: N) => calls.flatMap((c) => (c.kind === 'activity' && c.name === name ? [c.input as ActivityInput<N>] : [])),
   };

@@ -9,6 +9,7 @@ import { issueCertificateOrchestrator } from '../../../orchestrators/issueCertif
 import { ORDER_POLL } from '../../../orchestrators/issuanceRecipe';
 import { Orchestrators } from '../../../orchestrators/contracts';
 import { hostname } from '../../fixtures/hostnames';
+import { GATEWAY, gatewayActivities } from './gatewayScript';
 
 const HOST = hostname('www.recipe.test');
 const AUTHZ = 'https://ca.test/authz/1';
@@ -32,13 +33,13 @@ function script(overrides: ActivityScript = {}): ActivityScript {
     mergeCertificate: () => ({ ok: true, version: 'v1', thumbprint: 'AB12', expiresOn: '2030-03-01T00:00:00.000Z', secretId: SECRET }),
     deleteChallengeFiles: () => ({ ok: true }),
     deactivateAuthorizations: () => ({ ok: true, deactivated: 1 }),
-    bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }),
+    ...gatewayActivities(),
     ...overrides,
   };
 }
 
 const run = (activities: ActivityScript, bindGateway = true) =>
-  runOrchestrator(issueCertificateOrchestrator, { name: Orchestrators.IssueCertificate, input: { hostname: HOST, bindGateway }, activities });
+  runOrchestrator(issueCertificateOrchestrator, { name: Orchestrators.IssueCertificate, input: { hostname: HOST, ...(bindGateway ? { bind: GATEWAY } : {}) }, activities });
 
 describe('the issuance recipe', () => {
   it('runs the steps in order, makes the CSR while the CA validates, cleans up and binds the versionless secret id', () => {
@@ -46,11 +47,12 @@ describe('the issuance recipe', () => {
     expect(result.error).toBeUndefined();
     expect(result.activityNames()).toEqual([
       'getGatewayPublicIp', 'checkDnsResolution', 'createAcmeOrder', 'getAcmeHttp01Challenges', 'uploadChallengeFiles', 'checkChallengeFiles',
-      'answerChallenges', 'createKeyVaultCsr', 'checkOrderStatus', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles', 'bindGatewayListeners',
+      'answerChallenges', 'createKeyVaultCsr', 'checkOrderStatus', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles',
+      'startGatewayUpdate', 'checkGatewayUpdate', 'checkGatewayBindings',
     ]);
     // The answer and the CSR are one Task.all: the key is made while the CA validates.
     expect(result.calls.find((c) => c.kind === 'all')).toEqual({ kind: 'all', names: ['activity', 'activity'] });
-    expect(result.inputsOf('bindGatewayListeners')).toEqual([{ bindings: [{ hostname: HOST, keyVaultSecretId: SECRET }] }]);
+    expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: HOST, keyVaultSecretId: SECRET }], force: false }]);
     expect(result.lastStatus).toMatchObject({ status: 'Completed', error: null });
     expect(result.output).toMatchObject({ result: { ok: true, hostname: HOST, version: 'v1' }, gatewayUpdated: true });
   });
@@ -118,11 +120,11 @@ describe('the issuance recipe', () => {
     const result = run(script({ createKeyVaultCsr: () => ({ ok: false, code: 'KeyVaultAccessDenied', message: 'denied' }) }), false);
     expect(result.error).toBeUndefined();
     expect(result.output).toEqual({ result: { ok: false, code: 'KeyVaultAccessDenied', message: 'denied' } });
-    expect(result.activityNames()).not.toContain('bindGatewayListeners');
+    expect(result.activityNames()).not.toContain('startGatewayUpdate');
   });
 
   it('says the certificate is in Key Vault when only the gateway update failed', () => {
-    const result = run(script({ bindGatewayListeners: () => ({ ok: false, code: 'ApplicationGatewayAccessDenied', message: 'no role' }) }));
+    const result = run(script({ startGatewayUpdate: () => ({ ok: false, code: 'ApplicationGatewayAccessDenied', message: 'no role' }) }));
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayAccessDenied', message: 'The certificate is in Key Vault, but the gateway update failed: no role' });
   });
 });

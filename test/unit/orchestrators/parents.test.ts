@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { activityFailure, runOrchestrator } from './fakeContext';
 import type { ManagedCertificate } from '../../../lib/activityContracts';
-import { GATEWAY_TURN } from '../../../orchestrators/bindGateway';
 import { IssueCertificateOutput, Orchestrators } from '../../../orchestrators/contracts';
 import { importCertificateOrchestrator } from '../../../orchestrators/importCertificate';
 import { issueCertificatesOrchestrator } from '../../../orchestrators/issueCertificates';
 import { renewCertificatesOrchestrator } from '../../../orchestrators/renewCertificates';
 import { hostname } from '../../fixtures/hostnames';
+import { GATEWAY, gatewayActivities } from './gatewayScript';
 import type { Hostname } from '../../../lib/hostnames';
 
 const secretOf = (h: string) => `https://vault.test/secrets/${h.replace(/\./g, '-')}`;
@@ -26,13 +26,13 @@ describe('the batch', () => {
   it('binds the issued certificates in one gateway update and reports the failed one by name', () => {
     const result = runOrchestrator(issueCertificatesOrchestrator, {
       name: Orchestrators.IssueCertificates,
-      input: { hostnames: [a, b, c] },
-      activities: { bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }) },
+      input: { hostnames: [a, b, c], gateway: GATEWAY },
+      activities: gatewayActivities(),
       subOrchestrations: {
         IssueCertificateOrchestrator: ({ hostname: h }) => (h === b ? { result: { ok: false, code: 'AcmeOrderInvalid', message: 'invalid' } } : issued(h)),
       },
     });
-    expect(result.inputsOf('bindGatewayListeners')).toEqual([{ bindings: [{ hostname: a, keyVaultSecretId: secretOf(a) }, { hostname: c, keyVaultSecretId: secretOf(c) }] }]);
+    expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: a, keyVaultSecretId: secretOf(a) }, { hostname: c, keyVaultSecretId: secretOf(c) }], force: false }]);
     // Children get ids derived from their hostname, never random ones.
     expect(result.calls.flatMap((x) => (x.kind === 'subOrchestration' ? [x.instanceId] : []))).toEqual(['issue-a-batch-test', 'issue-b-batch-test', 'issue-c-batch-test']);
     expect(result.lastStatus).toMatchObject({
@@ -45,8 +45,8 @@ describe('the batch', () => {
   it('reports a child the host failed outright instead of hanging, and binds the rest', () => {
     const result = runOrchestrator(issueCertificatesOrchestrator, {
       name: Orchestrators.IssueCertificates,
-      input: { hostnames: [a, b] },
-      activities: { bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }) },
+      input: { hostnames: [a, b], gateway: GATEWAY },
+      activities: gatewayActivities(),
       subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => { if (h === a) throw activityFailure('InternalError', 'host failure'); return issued(h); } },
     });
     expect(result.lastStatus).toMatchObject({ hostnames: { [a]: { status: 'Failed', error: 'InternalError' }, [b]: { status: 'Completed' } } });
@@ -55,7 +55,7 @@ describe('the batch', () => {
   it('ends Failed without touching the gateway when every hostname failed', () => {
     const result = runOrchestrator(issueCertificatesOrchestrator, {
       name: Orchestrators.IssueCertificates,
-      input: { hostnames: [a, b] },
+      input: { hostnames: [a, b], gateway: GATEWAY },
       activities: {},
       subOrchestrations: { IssueCertificateOrchestrator: () => ({ result: { ok: false, code: 'DnsLookupFailed', message: 'no resolver' } }) },
     });
@@ -65,43 +65,27 @@ describe('the batch', () => {
   });
 });
 
-describe('waiting for a busy gateway', () => {
-  const host = hostname('busy.gateway.test');
-  const run = (busyCalls: number) =>
-    runOrchestrator(importCertificateOrchestrator, {
+describe('the import', () => {
+  const host = hostname('import.gateway.test');
+  const input = { hostname: host, certificateName: 'import-gateway-test', version: 'v1', gateway: GATEWAY };
+
+  it('binds the imported version with a forced refresh', () => {
+    const result = runOrchestrator(importCertificateOrchestrator, {
       name: Orchestrators.ImportCertificate,
-      input: { hostname: host, certificateName: 'busy-gateway-test', version: 'v1' },
+      input,
       activities: {
         checkImportedCertificate: () => ({ ok: true, version: 'v1', thumbprint: 'T', expiresOn: '2031-01-01T00:00:00.000Z', secretId: secretOf(host) }),
-        bindGatewayListeners: (_input, call) => (call <= busyCalls ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, updated: true, refused: [] }),
+        ...gatewayActivities(),
       },
     });
-
-  it('tries again on jittered timers, backing off, and binds with a forced refresh', () => {
-    const result = run(3);
-    const waits = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
-    expect(waits).toHaveLength(3);
-    waits.forEach((seconds, attempt) => {
-      const backoff = GATEWAY_TURN.firstSeconds * 2 ** attempt;
-      expect(seconds).toBeGreaterThanOrEqual(Math.round(backoff * 0.5));
-      expect(seconds).toBeLessThanOrEqual(Math.round(backoff * 1.5));
-    });
-    expect(result.inputsOf('bindGatewayListeners')[0]).toEqual({ bindings: [{ hostname: host, keyVaultSecretId: secretOf(host) }], force: true });
+    expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: host, keyVaultSecretId: secretOf(host) }], force: true }]);
     expect(result.lastStatus).toMatchObject({ status: 'Completed' });
   });
 
-  it('gives up at the deadline and says how long it waited', () => {
-    const result = run(Number.POSITIVE_INFINITY);
-    const waited = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : [])).reduce((s, x) => s + x, 0);
-    expect(waited).toBeGreaterThanOrEqual(GATEWAY_TURN.deadlineMinutes * 60);
-    expect(waited).toBeLessThan((GATEWAY_TURN.deadlineMinutes * 60) + GATEWAY_TURN.maxSeconds * 1.5);
-    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayBusy', message: expect.stringMatching(/still busy after 60 minutes$/) });
-  });
-
-  it('fails the import when its Key Vault version is gone, binding nothing', () => {
+  it('fails when its Key Vault version is gone, binding nothing', () => {
     const result = runOrchestrator(importCertificateOrchestrator, {
       name: Orchestrators.ImportCertificate,
-      input: { hostname: host, certificateName: 'busy-gateway-test', version: 'v1' },
+      input,
       activities: { checkImportedCertificate: () => ({ ok: false, code: 'ImportedCertificateNotFound', message: 'deleted' }) },
     });
     expect(result.activityNames()).toEqual(['checkImportedCertificate']);
@@ -118,7 +102,7 @@ describe('the renewal', () => {
   it('renews what is due in derived child ids, reports the rest, and refreshes the gateway once', () => {
     const result = runOrchestrator(renewCertificatesOrchestrator, {
       name: Orchestrators.RenewCertificates,
-      input: { force: false, refreshGateway: true, concurrency: 2 },
+      input: { force: false, refreshGateway: true, concurrency: 2, gateway: GATEWAY },
       start: new Date('2030-01-05T01:02:03Z'),
       activities: {
         listManagedCertificates: () => ({
@@ -130,7 +114,7 @@ describe('the renewal', () => {
             cert('mine', { source: 'imported', due: false, renewAfter: '2029-12-31T00:00:00.000Z', reason: 'imported; expires soon' }),
           ],
         }),
-        bindGatewayListeners: () => ({ ok: true, updated: true, refused: [] }),
+        ...gatewayActivities(),
       },
       subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => issued(h) },
     });
@@ -138,8 +122,8 @@ describe('the renewal', () => {
     expect(children).toEqual(['renew-due1-renew-test-20300105T010203', 'renew-due2-renew-test-20300105T010203', 'renew-due3-renew-test-20300105T010203']);
     // Bounded concurrency: two Task.all rounds for three certificates.
     expect(result.calls.filter((c) => c.kind === 'all')).toHaveLength(2);
-    expect(result.inputsOf('bindGatewayListeners')).toHaveLength(1);
-    expect(result.inputsOf('bindGatewayListeners')[0]?.force).toBe(true);
+    expect(result.inputsOf('startGatewayUpdate')).toHaveLength(1);
+    expect(result.inputsOf('startGatewayUpdate')[0]?.force).toBe(true);
     const report = result.output as { renewed: unknown[]; skipped: Array<{ certificateName: string }>; failed: Array<{ certificateName: string; error: string }>; expiringImported: Array<{ certificateName: string }>; gatewayRefreshed: boolean };
     expect(report.renewed).toHaveLength(3);
     expect(report.skipped.map((s) => s.certificateName)).toEqual(['fresh']);
@@ -152,7 +136,7 @@ describe('the renewal', () => {
   it('ends Failed when the certificates cannot be listed', () => {
     const result = runOrchestrator(renewCertificatesOrchestrator, {
       name: Orchestrators.RenewCertificates,
-      input: { force: true, refreshGateway: false, concurrency: 4 },
+      input: { force: true, refreshGateway: false, concurrency: 4, gateway: GATEWAY },
       activities: { listManagedCertificates: () => { throw activityFailure('KeyVaultError', 'Listing certificates failed (HTTP 503)'); } },
     });
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'KeyVaultError' });
