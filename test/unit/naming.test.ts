@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostname } from '../fixtures/hostnames';
 import { Hostname, parseHostname } from '../../lib/hostnames';
-import { CUT_MARKER, batchInstanceId, decodeStem, isCutStem, encodeHostname, gatewayNames, importInstanceId, issuanceInstanceId, keyVaultCertificateName, nameStem } from '../../lib/naming';
+import { batchInstanceId, decodeStem, isCutStem, encodeHostname, gatewayNames, importInstanceId, issuanceInstanceId, keyVaultCertificateName, nameStem } from '../../lib/naming';
 
 /** A label: letters, digits and inner hyphens (runs of them too), 1–63 characters. */
 const label = fc
