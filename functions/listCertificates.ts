@@ -23,6 +23,8 @@ export async function listCertificates(_request: HttpRequest, context: Invocatio
           source: c.source === 'acme' ? c.acmeDirectory : 'imported',
           renewalDue: c.renewAfter,
           listenerBound: c.hostnames.some((h) => bound.get(h) === `${config.keyVault.baseUrl}/secrets/${c.certificateName}`),
+          pendingOperation: c.pendingOperation,
+          ...(c.problem !== undefined ? { problem: c.problem } : {}),
         })),
       },
     };

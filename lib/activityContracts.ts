@@ -88,6 +88,8 @@ export interface ManagedCertificate {
   readonly reason: string;
   /** Set when the certificate cannot be renewed as it stands (e.g. a hand-edited tag): reported, never dropped. */
   readonly problem?: string;
+  /** A Key Vault operation is pending (an interrupted renewal): the version above is the last complete one. */
+  readonly pendingOperation: boolean;
 }
 
 export interface ActivityContracts {

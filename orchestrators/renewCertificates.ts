@@ -38,14 +38,14 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
   for (const cert of listed.certificates) {
     const hostname = cert.hostnames[0];
     const shown = hostname ?? cert.certificateName;
-    if (cert.source === 'imported') {
+    if (cert.problem !== undefined || hostname === undefined) {
+      // A hand-edited tag or an unreadable certificate must not abort everyone else's renewal.
+      report.failed.push({ hostname: shown, certificateName: cert.certificateName, error: ErrorCodes.InvalidInput, message: cert.problem ?? `The "hostnames" tag of ${cert.certificateName} holds no valid hostname` });
+    } else if (cert.source === 'imported') {
       if (new Date(cert.renewAfter) <= now) report.expiringImported.push({ hostname: shown, certificateName: cert.certificateName, notAfter: cert.notAfter, reason: cert.reason });
       else report.skipped.push({ hostname: shown, certificateName: cert.certificateName, renewAfter: cert.renewAfter, reason: cert.reason });
     } else if (!cert.due) {
       report.skipped.push({ hostname: shown, certificateName: cert.certificateName, renewAfter: cert.renewAfter, reason: cert.reason });
-    } else if (cert.problem !== undefined || hostname === undefined) {
-      // A hand-edited tag must not abort everyone else's renewal.
-      report.failed.push({ hostname: shown, certificateName: cert.certificateName, error: ErrorCodes.InvalidInput, message: cert.problem ?? `The "hostnames" tag of ${cert.certificateName} holds no valid hostname` });
     } else {
       due.push({ cert, hostname });
     }

@@ -187,4 +187,24 @@ describe('listManagedCertificates', () => {
     const listed = (await listManagedCertificates(config, new Date())).find((c) => c.certificateName === name);
     expect(listed).toMatchObject({ hostnames: [], version: merged.version, problem: expect.stringMatching(/"hostnames" tag of .* invalid hostname/) });
   });
+
+  it('keeps a certificate whose renewal stopped after the CSR: its last complete version, flagged pendingOperation, still due when due', async () => {
+    const { host, name, merged } = await issueThroughVault('pending');
+    // A renewal made a new CSR and then failed (say, at CA validation): the latest version is a placeholder.
+    await createCsr(config, name, host, tagsFor(host));
+    const fiveYearsOn = new Date(Date.now() + 5 * 365 * 86_400_000);
+    const listed = (await listManagedCertificates(config, fiveYearsOn)).find((c) => c.certificateName === name);
+    expect(listed).toMatchObject({ hostnames: [host], version: merged.version, pendingOperation: true, due: true });
+    expect(listed?.problem).toBeUndefined();
+    const forced = (await listManagedCertificates(config, new Date(), { forceAll: true, hostnames: [host] })).map((c) => c.certificateName);
+    expect(forced).toEqual([name]);
+  });
+
+  it('finds a hand-edited certificate when asked for its hostname', async () => {
+    const { host, name, merged } = await issueThroughVault('edited2');
+    await certificateClient(config).updateCertificateProperties(name, merged.version, { tags: { ...tagsFor(host), [Tags.Hostnames]: 'garbage' } });
+    const listed = await listManagedCertificates(config, new Date(), { hostnames: [host] });
+    expect(listed.map((c) => c.certificateName)).toEqual([name]);
+    expect(listed[0]?.problem).toMatch(/invalid hostname/);
+  });
 });

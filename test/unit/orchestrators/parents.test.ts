@@ -96,7 +96,7 @@ describe('the import', () => {
 describe('the renewal', () => {
   const cert = (name: string, extra: Partial<ManagedCertificate>): ManagedCertificate => ({
     certificateName: name, hostnames: [hostname(`${name}.renew.test`)], source: 'acme', version: 'v1', thumbprint: 'T',
-    notBefore: '2029-01-01T00:00:00.000Z', notAfter: '2030-02-01T00:00:00.000Z', renewAfter: '2029-12-01T00:00:00.000Z', due: true, reason: 'due', ...extra,
+    notBefore: '2029-01-01T00:00:00.000Z', notAfter: '2030-02-01T00:00:00.000Z', renewAfter: '2029-12-01T00:00:00.000Z', due: true, reason: 'due', pendingOperation: false, ...extra,
   });
 
   it('renews what is due in derived child ids, reports the rest, and refreshes the gateway once', () => {
