@@ -21,9 +21,14 @@ export function readCsrNames(der: Uint8Array): CsrNames {
   return { ...(commonName ? { commonName: commonName.toLowerCase() } : {}), dnsNames };
 }
 
+/**
+ * Whether a CSR asks for exactly these hostnames and nothing a CA would refuse: its SANs are the
+ * hostnames, and its CN, if any, is one of them and at most 64 octets (RFC 5280 ub-common-name).
+ */
 export function csrCoversExactly(names: CsrNames, hostnames: readonly string[]): boolean {
   const want = [...hostnames].map((h) => h.toLowerCase()).sort();
   const got = [...names.dnsNames].sort();
+  if (names.commonName !== undefined && (Buffer.byteLength(names.commonName, 'utf8') > 64 || !want.includes(names.commonName))) return false;
   return want.length === got.length && want.every((h, i) => h === got[i]);
 }
 

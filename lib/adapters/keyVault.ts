@@ -41,10 +41,25 @@ export function secretIdFor(config: AppConfig, certificateName: string): string 
   return `${config.keyVault.baseUrl}/secrets/${certificateName}`;
 }
 
+/** RFC 5280 Appendix A: ub-common-name is 64; CAs refuse longer CNs (Let's Encrypt did until 2024, others still do). */
+export const MAX_COMMON_NAME_OCTETS = 64;
+
+/**
+ * The subject Key Vault puts in the CSR. A hostname of up to 64 octets is the CN, as every CA
+ * expects. A longer one cannot be a CN: the subject then names only the organisation and the
+ * hostname travels in the subjectAltName alone, which is where RFC 8555 §7.4 and the CA/Browser
+ * Forum's Baseline Requirements (§7.1.4.3: the CN is optional, and deprecated) put it. Key Vault's
+ * policy needs a subject that is a valid X.500 name (REST spec, X509CertificateProperties.subject),
+ * so it is never left empty.
+ */
+export function csrSubject(hostname: string): string {
+  return Buffer.byteLength(hostname, 'utf8') <= MAX_COMMON_NAME_OCTETS ? `CN=${hostname}` : `O=${MANAGED_BY}`;
+}
+
 function policyFor(config: AppConfig, hostname: string): CertificatePolicy {
   return {
     issuerName: 'Unknown',
-    subject: `CN=${hostname}`,
+    subject: csrSubject(hostname),
     subjectAlternativeNames: { dnsNames: [hostname] },
     keyType: config.keyVault.keyType,
     keySize: config.keyVault.keySize,
