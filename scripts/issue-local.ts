@@ -56,7 +56,7 @@ async function checkServed(app: AppOnStack, inputs: readonly string[], servedCer
   for (const input of inputs) {
     const parsed = parseHostname(input);
     if (!parsed.ok) {
-      console.log(`"${input}" ${parsed.reason}: nothing to check`);
+      console.log(`"${input}" ${parsed.message}: nothing to check`);
       allServed = false;
       continue;
     }

@@ -76,7 +76,7 @@ export async function applyBindings(config: AppConfig, bindings: readonly Bindin
     await networkClient(config).applicationGateways.beginCreateOrUpdateAndWait(config.gateway.resourceGroup, config.gateway.name, merged.gateway, {
       updateIntervalInMs: pollIntervalMs,
       // arm-network 39 (the generated "classic" client) sends requestOptions.headers; the older
-      // core-client `customHeaders` does not exist here. test/integration/arm-emulator.test.ts
+      // core-client `customHeaders` does not exist here. test/devstack/arm-emulator.test.ts
       // proves the header reaches the wire (a stale etag gets 412).
       ...(current.etag ? { requestOptions: { headers: { 'If-Match': current.etag } } } : {}),
     });
