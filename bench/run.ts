@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureTestCaTrusted } from '../devstack/tls/trustTestCa';
+import { exitOnSignals } from '../devstack/stack/shutdown';
 
 const root = resolve(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -34,7 +35,9 @@ function coldStart(): { ms: number; rssMb: number; heapMb: number } {
 }
 
 async function main(): Promise<void> {
-  await ensureTestCaTrusted(root);
+  await ensureTestCaTrusted();
+  // Ctrl-C ends the benchmark: the 'exit' handlers kill the stack's processes and remove its temporary files.
+  exitOnSignals(async () => undefined);
   const { startAppOnStack, post, randomHostname } = await import('../devstack/stack/appOnStack');
   const { startAcmeProxy } = await import('../devstack/acme/acmeProxy');
   const { loadCa } = await import('../devstack/tls/testCa');

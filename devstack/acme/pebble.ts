@@ -1,19 +1,16 @@
 /**
  * Pebble, Let's Encrypt's test CA, with pebble-challtestsrv as its DNS server (Debian package `pebble`).
  *
- * challtestsrv answers every A query with 127.0.0.1 by default (`-defaultIPv4`), so Pebble's
- * validator reaches the gateway data plane on loopback; AAAA is disabled (`-defaultIPv6 ''`)
- * because otherwise the validator dials [::1] first and fails. Tests override A and CNAME records
- * per hostname through the management API.
+ * Pebble's TLS key and config are written to a temporary directory that is removed as soon as
+ * Pebble has read them (it loads both once, at start-up), so no key outlives a crashed run.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PemPair, issueServerCert } from '../tls/testCa';
 import { freePort, spawnProcess, Spawned, waitUntil } from '../stack/processes';
-
-export const PEBBLE_BIN = process.env.PEBBLE_BIN ?? '/usr/bin/pebble';
-export const CHALLTESTSRV_BIN = process.env.CHALLTESTSRV_BIN ?? '/usr/bin/pebble-challtestsrv';
+import { temporaryDirectory } from '../stack/temporaryDirectories';
+import { PEBBLE_BIN, requirePebbleBinaries } from './binaries';
+import { ChallTestSrv, startChallTestSrv } from './challtestsrv';
 
 export interface PebbleOptions {
   ca: PemPair;
@@ -43,84 +40,68 @@ export interface Pebble {
   stop(): Promise<void>;
 }
 
-async function challtestsrv(url: string, path: string, body: object): Promise<void> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`challtestsrv ${path}: ${res.status} ${await res.text()}`);
-}
-
-function fqdn(host: string): string {
-  return host.endsWith('.') ? host : `${host}.`;
-}
-
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
-  const dir = mkdtempSync(join(tmpdir(), 'pebble-'));
-  const [acmePort, mgmtPort, tlsPort, dnsPort, challMgmtPort] = await Promise.all(
+  requirePebbleBinaries();
+  const [acmePort, mgmtPort, tlsPort, dnsPort, challMgmtPort] = (await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
-  );
-  const server = issueServerCert(opts.ca, { dns: ['localhost'], ips: ['127.0.0.1'] });
-  writeFileSync(join(dir, 'cert.pem'), server.certPem);
-  writeFileSync(join(dir, 'key.pem'), server.keyPem);
-  writeFileSync(
-    join(dir, 'pebble.json'),
-    JSON.stringify({
-      pebble: {
-        listenAddress: `127.0.0.1:${acmePort}`,
-        managementListenAddress: `127.0.0.1:${mgmtPort}`,
-        certificate: join(dir, 'cert.pem'),
-        privateKey: join(dir, 'key.pem'),
-        httpPort: opts.httpValidationPort,
-        tlsPort,
-        ocspResponderURL: '',
-        externalAccountBindingRequired: opts.eab !== undefined,
-        ...(opts.eab ? { externalAccountMACKeys: { [opts.eab.keyId]: opts.eab.hmacKey } } : {}),
-      },
-    }),
-  );
-
-  const dnsServer = `127.0.0.1:${dnsPort}`;
-  const challtestsrvUrl = `http://127.0.0.1:${challMgmtPort}`;
-  const dns = spawnProcess(CHALLTESTSRV_BIN, [
-    '-dns01', dnsServer, '-http01', '', '-https01', '', '-tlsalpn01', '',
-    '-management', `127.0.0.1:${challMgmtPort}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
-  ]);
+  )) as [number, number, number, number, number];
+  const dns: ChallTestSrv = await startChallTestSrv({ dns: dnsPort, management: challMgmtPort });
+  const dir = temporaryDirectory('pebble-');
   let pebble: Spawned | undefined;
   const stop = async () => {
-    await Promise.all([pebble?.stop(), dns.stop()]);
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all([pebble?.stop(), dns.process.stop()]);
+    dir.remove();
   };
+  const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
   try {
-    await waitUntil('pebble-challtestsrv', async () => (await fetch(`${challtestsrvUrl}/clear-request-history`, { method: 'POST', body: '{"host":"x","type":"http"}' })).status < 500, dns);
-    pebble = spawnProcess(PEBBLE_BIN, ['-config', join(dir, 'pebble.json'), '-dnsserver', dnsServer, '-strict'], {
+    const server = issueServerCert(opts.ca, { dns: ['localhost'], ips: ['127.0.0.1'] });
+    writeFileSync(join(dir.path, 'cert.pem'), server.certPem);
+    writeFileSync(join(dir.path, 'key.pem'), server.keyPem, { mode: 0o600 });
+    writeFileSync(
+      join(dir.path, 'pebble.json'),
+      JSON.stringify({
+        pebble: {
+          listenAddress: `127.0.0.1:${acmePort}`,
+          managementListenAddress: `127.0.0.1:${mgmtPort}`,
+          certificate: join(dir.path, 'cert.pem'),
+          privateKey: join(dir.path, 'key.pem'),
+          httpPort: opts.httpValidationPort,
+          tlsPort,
+          ocspResponderURL: '',
+          externalAccountBindingRequired: opts.eab !== undefined,
+          ...(opts.eab ? { externalAccountMACKeys: { [opts.eab.keyId]: opts.eab.hmacKey } } : {}),
+        },
+      }),
+    );
+    pebble = spawnProcess(PEBBLE_BIN, ['-config', join(dir.path, 'pebble.json'), '-dnsserver', dns.dnsServer, '-strict'], {
       // 0.1 s validation instead of 5 s; nonces are rejected only where a test asks for it.
       PEBBLE_VA_NOSLEEP: '1',
       PEBBLE_WFE_NONCEREJECT: '0',
       PEBBLE_AUTHZREUSE: '0',
       ...opts.env,
     });
-    const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
     await waitUntil('pebble', async () => (await fetch(directoryUrl)).ok, pebble);
+    // Serving means Pebble has loaded its key and config: the files are no longer needed.
+    dir.remove();
   } catch (error) {
     await stop();
     throw error;
   }
   const managementUrl = `https://127.0.0.1:${mgmtPort}`;
   return {
-    directoryUrl: `https://127.0.0.1:${acmePort}/dir`,
-    challtestsrvUrl,
-    dnsServer,
+    directoryUrl,
+    challtestsrvUrl: dns.url,
+    dnsServer: dns.dnsServer,
     managementUrl,
-    setARecord: (host, ip) => challtestsrv(challtestsrvUrl, '/add-a', { host: fqdn(host), addresses: [ip] }),
-    setCname: (host, target) => challtestsrv(challtestsrvUrl, '/set-cname', { host: fqdn(host), target: fqdn(target) }),
-    async clearRecords(host) {
-      await challtestsrv(challtestsrvUrl, '/clear-a', { host: fqdn(host) });
-      await challtestsrv(challtestsrvUrl, '/clear-cname', { host: fqdn(host) });
-    },
+    setARecord: dns.setARecord,
+    setCname: dns.setCname,
+    clearRecords: dns.clearRecords,
     async rootPem() {
       const res = await fetch(`${managementUrl}/roots/0`);
       if (!res.ok) throw new Error(`pebble roots: ${res.status}`);
       return res.text();
     },
-    pids: [dns.child.pid, pebble?.child.pid].filter((p): p is number => typeof p === 'number'),
+    pids: [dns.process.child.pid, pebble?.child.pid].filter((p): p is number => typeof p === 'number'),
     stop,
   };
 }

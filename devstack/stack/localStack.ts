@@ -10,6 +10,7 @@ import { setClientOverrides } from '../../lib/clients';
 import { resetConfigCache } from '../../lib/config';
 import { forgetAcmeClients } from '../../lib/adapters/acme';
 import { loadCa, PemPair } from '../tls/testCa';
+import { requirePebbleBinaries } from '../acme/binaries';
 import { startPebble, Pebble } from '../acme/pebble';
 import { startAzurite, Azurite, AZURITE_ACCOUNT, AZURITE_KEY } from '../azurite/azurite';
 import { startKeyVaultEmulator, KeyVaultEmulator } from '../keyvault/emulator';
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // Before anything starts: a missing binary is the most common set-up problem.
+  requirePebbleBinaries();
   const ca = options.ca ?? loadCa();
   const subscriptionId = randomUUID();
   const resourceGroup = 'rg-appgw';

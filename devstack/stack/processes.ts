@@ -30,6 +30,8 @@ function installExitHook(): void {
 export interface Spawned {
   readonly child: ChildProcess;
   output(): string;
+  /** Why the process could not be started (e.g. ENOENT), if it could not. */
+  startError(): Error | undefined;
   stop(): Promise<void>;
 }
 
@@ -38,19 +40,31 @@ export function spawnProcess(command: string, args: string[], env: NodeJS.Proces
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
+  let startError: Error | undefined;
   const keep = (chunk: Buffer) => {
     // Keep the tail only: Pebble logs every request.
     output = (output + chunk.toString()).slice(-20_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Without a listener, a failed spawn ('error' event, e.g. ENOENT) would crash the whole process.
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      if (child.pid === undefined) {
+        startError = error;
+        running.delete(child);
+        resolve();
+      }
+    });
+  });
   child.once('exit', () => running.delete(child));
   return {
     child,
     output: () => output,
+    startError: () => startError,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
       await exited;
@@ -63,6 +77,8 @@ export function spawnProcess(command: string, args: string[], env: NodeJS.Proces
 export async function waitUntil(what: string, probe: () => Promise<boolean>, proc?: Spawned, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const startError = proc?.startError();
+    if (startError) throw new Error(`${what} could not be started: ${startError.message}`);
     if (proc && proc.child.exitCode !== null) {
       throw new Error(`${what} exited with code ${proc.child.exitCode}:\n${proc.output()}`);
     }

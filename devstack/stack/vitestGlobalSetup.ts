@@ -2,15 +2,18 @@
  * Runs once in vitest's main process before the workers fork: it creates the run's test CA and
  * points NODE_EXTRA_CA_CERTS at it, so every worker process trusts the local HTTPS servers.
  */
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { CA_DIR_ENV, writeCa } from '../tls/testCa';
+import { CA_DIR_ENV, removeCaKey, writeCa } from '../tls/testCa';
 
 export default function setup(): () => void {
   // The deployed runtime is Node 22 (infra/main.bicep); npm scripts run node_modules/.bin/node.
   console.log(`Tests run on Node ${process.version} (${process.execPath})`);
   const dir = mkdtempSync(join(tmpdir(), 'appgw-acme-ca-'));
+  // The CA key must not outlive the run, even one ended by Ctrl-C or an error (vitest exits then).
+  const removeKey = () => removeCaKey(dir);
+  process.once('exit', removeKey);
   const { bundlePath } = writeCa(dir);
   const previous = process.env.NODE_EXTRA_CA_CERTS;
   process.env[CA_DIR_ENV] = dir;
@@ -19,7 +22,9 @@ export default function setup(): () => void {
     if (previous === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
     else process.env.NODE_EXTRA_CA_CERTS = previous;
     delete process.env[CA_DIR_ENV];
-    // The directory (a few KB in the OS temp dir) is kept: the worker pool may start one more
+    removeKey();
+    process.off('exit', removeKey);
+    // The public bundle (a few KB in the OS temp dir) is kept: the worker pool may start one more
     // process after teardown with the environment it captured, and Node warns when the bundle is gone.
   };
 }

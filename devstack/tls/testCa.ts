@@ -7,7 +7,7 @@
  * trust it through NODE_EXTRA_CA_CERTS, so production code needs no TLS switches.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 
@@ -87,6 +87,15 @@ export function writeCa(dir: string): { ca: PemPair; bundlePath: string } {
   const bundlePath = join(dir, 'bundle.pem');
   writeFileSync(bundlePath, bundle);
   return { ca, bundlePath };
+}
+
+/**
+ * Removes the CA's private key (and certificate) from `dir`, keeping only the public bundle: a
+ * process that starts later with NODE_EXTRA_CA_CERTS pointing at it still starts cleanly.
+ */
+export function removeCaKey(dir: string): void {
+  rmSync(join(dir, 'ca-key.pem'), { force: true });
+  rmSync(join(dir, 'ca.pem'), { force: true });
 }
 
 /** The CA written by the global setup (or by the local-run script) for this process tree. */

@@ -1,19 +1,17 @@
 /**
  * For scripts run outside vitest (issue:local, bench): NODE_EXTRA_CA_CERTS is read only when a
- * process starts, so the first run creates the CA and re-runs itself with the variable set.
+ * process starts, so the first run creates the CA in a temporary directory and re-runs itself with
+ * the variable set, supervising the re-run (devstack/stack/supervisor.ts). The CA directory, with
+ * the CA's private key, is removed when the supervisor ends.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { superviseRerun } from '../stack/supervisor';
+import { temporaryDirectory } from '../stack/temporaryDirectories';
 import { CA_DIR_ENV, writeCa } from './testCa';
 
-export async function ensureTestCaTrusted(root: string): Promise<void> {
+/** Returns in the re-run process; the first process supervises the re-run and exits with its code. */
+export async function ensureTestCaTrusted(): Promise<void> {
   if (process.env[CA_DIR_ENV]) return;
-  const dir = join(root, '.local-stack', 'ca');
-  const { bundlePath } = writeCa(dir);
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: bundlePath, [CA_DIR_ENV]: dir },
-  });
-  const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
-  process.exit(code);
+  const dir = temporaryDirectory('appgw-acme-local-ca-');
+  const { bundlePath } = writeCa(dir.path);
+  await superviseRerun({ NODE_EXTRA_CA_CERTS: bundlePath, [CA_DIR_ENV]: dir.path }, () => dir.remove());
 }

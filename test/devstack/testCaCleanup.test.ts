@@ -1,0 +1,65 @@
+/**
+ * The test run's CA (devstack/stack/vitestGlobalSetup.ts) keeps its private key on disk only while
+ * the run lasts: teardown, or the end of the process that made it, removes it; the public bundle
+ * that NODE_EXTRA_CA_CERTS names stays for workers that start late.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import setup from '../../devstack/stack/vitestGlobalSetup';
+import { CA_DIR_ENV } from '../../devstack/tls/testCa';
+
+const root = join(__dirname, '..', '..');
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshTmp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ca-cleanup-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** The files in the CA directory (it has no sub-directories), with whether each holds a private key. */
+function files(dir: string): Array<{ name: string; privateKey: boolean }> {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => ({ name: entry.name, privateKey: readFileSync(join(dir, entry.name), 'latin1').includes('PRIVATE KEY') }));
+}
+
+describe('the test run CA', () => {
+  it('keeps its key during the run and only the public bundle after teardown', () => {
+    const tmp = freshTmp();
+    const saved = { TMPDIR: process.env.TMPDIR, [CA_DIR_ENV]: process.env[CA_DIR_ENV], NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS };
+    process.env.TMPDIR = tmp;
+    try {
+      const teardown = setup();
+      const caDir = process.env[CA_DIR_ENV]!;
+      expect(caDir.startsWith(tmp)).toBe(true);
+      expect(files(caDir).filter((f) => f.privateKey).map((f) => f.name)).toEqual(['ca-key.pem']);
+      teardown();
+      expect(files(caDir)).toEqual([{ name: 'bundle.pem', privateKey: false }]);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    expect(process.env[CA_DIR_ENV]).toBe(saved[CA_DIR_ENV]);
+  });
+
+  it('removes the key when the process that made it ends without teardown (Ctrl-C, a crash)', () => {
+    const tmp = freshTmp();
+    const script = "require('./devstack/stack/vitestGlobalSetup').default(); console.log(process.env.TEST_CA_DIR); process.exit(3);";
+    const result = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['-e', script], { cwd: root, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(3);
+    const caDir = result.stdout.trim().split('\n').pop()!;
+    expect(caDir.startsWith(tmp)).toBe(true);
+    expect(existsSync(caDir)).toBe(true);
+    expect(files(caDir)).toEqual([{ name: 'bundle.pem', privateKey: false }]);
+  });
+});
