@@ -131,8 +131,10 @@ export class DurableHarness {
             .join('; ')}; entities: ${this.entities.describe()}.`,
         );
       }
-      // Entities have no completion promise: while one is busy, look again shortly.
-      await Promise.race([Promise.all(open.map((i) => i.done)), delay(entitiesBusy ? Math.min(remaining, 5) : remaining), this.entities.firstFault()]);
+      // Entities have no completion promise: while one is busy, look again shortly (a real delay,
+      // so that the entities' own timers get to run).
+      const instancesDone = open.length > 0 ? [Promise.all(open.map((i) => i.done))] : [];
+      await Promise.race([...instancesDone, delay(entitiesBusy ? Math.min(remaining, 5) : remaining), this.entities.firstFault()]);
     }
   }
 

@@ -85,4 +85,71 @@ describe('DurableHarness entities', () => {
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ Name: request.id, Input: JSON.stringify({ result: '1' }) });
   });
+
+  it('returns an operation that throws to its caller as an error, and keeps its state change (a batch is not rolled back)', async () => {
+    const h = harness();
+    const key = randomUUID();
+    const id = await h.startNew(app.Names.failingCalls, { input: { key } });
+    const status = await h.waitForCompletion(id);
+
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toEqual({
+      caught: [
+        // Entity.js sends JSON.stringify(error): an Error becomes "{}", and the library raises Error({}).
+        { isError: true, message: '[object Object]' },
+        { isError: true, message: 'counter refused (string)' },
+      ],
+      after: 1100,
+    });
+    expect(h.getEntity(counter(key))).toEqual({ exists: true, state: 1100 });
+    const responses = status.history.filter((e) => e.EventType === EventRaised).map((e) => JSON.parse(String(e.Input)));
+    expect(responses.slice(0, 2)).toEqual([
+      { result: '{}', exceptionType: 'Error' },
+      { result: JSON.stringify('counter refused (string)'), exceptionType: 'Error' },
+    ]);
+  });
+
+  it('delivers signals from orchestrations, from entities and from durable clients; one sender\'s messages arrive in order', async () => {
+    const h = harness();
+    const key = randomUUID();
+    const id = await h.startNew(app.Names.signalThenGet, { input: { key } });
+    // The signal sent before the call is processed before it.
+    expect((await h.waitForCompletion(id)).output).toBeGreaterThanOrEqual(5);
+    await h.waitForIdle();
+    // 5 (orchestration) + 7 (relayed by the relay entity) + 100 (signalled as the orchestration ended).
+    expect(h.getEntity(counter(key))).toEqual({ exists: true, state: 112 });
+    expect(h.getEntity({ name: app.Names.relay, key })).toEqual({ exists: true, state: 1 });
+    const sent = h.getStatus(id).history.filter((e) => e.EventType === EventSent);
+    expect(sent.map((e) => [e.EventId, e.InstanceId])).toEqual([
+      [0, `@entcounter@${key}`],
+      [1, `@entrelay@${key}`],
+      [2, `@entcounter@${key}`],
+      [3, `@entcounter@${key}`],
+    ]);
+    expect(JSON.parse(String(sent[0]!.Input))).toMatchObject({ op: 'add', signal: true, input: '5' });
+
+    await h.signalEntity(counter(key), 'add', 8);
+    await h.waitForIdle();
+    expect(h.getEntity(counter(key)).state).toBe(120);
+  });
+
+  it('serves readEntityState and signalEntity to a durable client', async () => {
+    const h = harness();
+    const key = randomUUID();
+    const url = `http://localhost:7071/api/counters/${key}`;
+    expect((await h.callHttp(app.Names.entityHttp, { method: 'GET', url })).json()).toEqual({ exists: false, state: null });
+    expect((await h.callHttp(app.Names.entityHttp, { method: 'POST', url, body: { amount: 3 } })).status).toBe(202);
+    await h.waitForIdle();
+    expect((await h.callHttp(app.Names.entityHttp, { method: 'GET', url })).json()).toEqual({ exists: true, state: 3 });
+  });
+
+  it('fails an orchestration that calls an entity with no entity function, with the extension\'s message', async () => {
+    const h = harness();
+    const status = await h.waitForCompletion(await h.startNew(app.Names.callUnknown));
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(status.output).toBe(
+      `Orchestrator function '${app.Names.callUnknown}' failed: The function 'entnosuchentity' doesn't exist, is disabled, or is not an entity function. ` +
+        `Additional info: The following are the known entity functions: '${app.Names.counter}', '${app.Names.relay}'.`,
+    );
+  });
 });
