@@ -152,4 +152,46 @@ describe('DurableHarness entities', () => {
         `Additional info: The following are the known entity functions: '${app.Names.counter}', '${app.Names.relay}'.`,
     );
   });
+
+  it('keeps an entity call pending across a host crash after an activity: the replay reads it from history, nothing is lost or sent twice', async () => {
+    const key = randomUUID();
+    const h = harness({ crashAfterActivity: (name, attempt) => name === app.Names.countRun && attempt === 1 });
+    const status = await h.waitForCompletion(await h.startNew(app.Names.crashy, { input: key }));
+
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toEqual({ added: 1, run: 2, again: 1 });
+    expect(app.runs.get(key)).toBe(2);
+    expect(app.operationsOf(key).map((o) => o.operation)).toEqual(['add', 'get']);
+    expect(h.getEntity(counter(key))).toEqual({ exists: true, state: 1 });
+    expect(status.history.filter((e) => e.EventType === EventSent)).toHaveLength(2);
+    expect(status.history.filter((e) => e.EventType === EventRaised)).toHaveLength(2);
+    expect(status.history.filter((e) => e.EventType === 4)).toHaveLength(1); // TaskScheduled
+    expect(h.logs.some((l) => l.level === 'harness' && l.message.includes('crashed'))).toBe(true);
+  });
+
+  it('runs a batch again after a host crash before its commit: the state changes once and the caller gets one answer', async () => {
+    const key = randomUUID();
+    const h = harness({ crashAfterEntityBatch: (entity, attempt) => entity.key === key && attempt === 1 });
+    const status = await h.waitForCompletion(await h.startNew(app.Names.addOnce, { input: { key } }));
+
+    expect(status.output).toBe(1);
+    expect(h.getEntity(counter(key))).toEqual({ exists: true, state: 1 });
+    // The handler ran twice (the first batch's effects were lost with the host), from the same state.
+    expect(app.operationsOf(key).map((o) => o.operation)).toEqual(['add', 'add']);
+    expect(new Set(app.operationsOf(key).map((o) => o.invocationId)).size).toBe(2);
+    expect(status.history.filter((e) => e.EventType === EventRaised)).toHaveLength(1);
+  });
+
+  it('stops an entity loudly when it signals an entity no function serves', async () => {
+    const h = harness();
+    const key = randomUUID();
+    await h.signalEntity({ name: app.Names.relay, key }, 'forward', { key, amount: 1, target: 'entNowhere' });
+    await expect(h.waitForIdle()).rejects.toThrow(/@entrelay@.* signalled @entnowhere@.*doesn't exist, is disabled, or is not an entity function/);
+  });
+
+  it('refuses a client signal to an unknown entity or with a key the extension rejects', async () => {
+    const h = harness();
+    await expect(h.signalEntity({ name: 'entNowhere', key: 'k' }, 'add')).rejects.toThrow(/'entnowhere' doesn't exist/);
+    await expect(h.signalEntity(counter('a/b'), 'add')).rejects.toThrow(/Entity keys must not contain/);
+  });
 });
