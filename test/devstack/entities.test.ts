@@ -68,6 +68,17 @@ describe('DurableHarness entities', () => {
     expect(Math.max(...batches.map((b) => b.size))).toBeGreaterThan(1);
   });
 
+  it('holds at most maxEntityOperationBatchSize operations in one batch', async () => {
+    const h = harness({ maxEntityOperationBatchSize: 2 });
+    const key = randomUUID();
+    const ids = await Promise.all(Array.from({ length: 6 }, () => h.startNew(app.Names.addOnce, { input: { key } })));
+    for (const id of ids) await h.waitForCompletion(id);
+    expect(h.getEntity(counter(key)).state).toBe(6);
+    const sizes = batchesOf(key).map((b) => b.size);
+    expect(sizes.every((size) => size <= 2), JSON.stringify(sizes)).toBe(true);
+    expect(sizes.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('writes EventSent (task id, request with its id) and answers with EventRaised named by that id', async () => {
     const h = harness();
     const key = randomUUID();
