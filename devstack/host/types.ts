@@ -1,6 +1,7 @@
 /** The harness's public types: what tests pass in and read back. */
 import type { LogLevel } from '@azure/functions';
 import type { Registry } from './functionsCore';
+import type { ReplaySchemaVersion } from './wire';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
 
@@ -68,7 +69,7 @@ export interface DurableHarnessOptions {
    * defaults to what the extension bundle delivers today, V4 (the reasoning is in schema.ts). Below
    * V4, `context.df.lock` fails with durable-functions' own error.
    */
-  outOfProcSchemaVersion?: number;
+  outOfProcSchemaVersion?: ReplaySchemaVersion;
   /**
    * host.json `durableTask.maxEntityOperationBatchSize`: the most operations one entity batch
    * holds. The extension's default is 50 on the Consumption plan and 5000 elsewhere

@@ -4,9 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DurableHarness, installFakeFunctionsCore, type DurableHarnessOptions, type Registry } from '../../devstack/host';
-import { DEFAULT_OUT_OF_PROC_SCHEMA } from '../../devstack/host/schema';
-import { ReplaySchema } from '../../devstack/host/wire';
+import { DEFAULT_OUT_OF_PROC_SCHEMA, DurableHarness, installFakeFunctionsCore, ReplaySchema, type DurableHarnessOptions, type Registry } from '../../devstack/host';
 
 type EntityApp = typeof import('./fixtures/entityApp');
 
