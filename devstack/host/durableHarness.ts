@@ -4,19 +4,25 @@
  * - replayEngine.ts: orchestrations through durable-functions' own replay engine (history in,
  *   actions out), with taskDispatch.ts running the real activities and creating child instances;
  * - timers.ts: the virtual clock and durable timers;
+ * - entityScheduler.ts (entity batches, state, locks) and orchestrationEntities.ts (callEntity,
+ *   signalEntity, lock from orchestrations): durable entities as the extension runs them;
  * - extensionApi.ts: the extension's HTTP/RPC API behind the real `DurableClient`;
  * - triggers.ts and invocationContext.ts: HTTP and timer triggers, invoked as the host would;
  * - instanceStore.ts and runtime.ts: the instances and the state the parts share.
  */
 import { randomUUID } from 'node:crypto';
 import type { Timer } from '@azure/functions';
+import { signalFromClient } from './entityApi';
+import { entityIdentity, requestInput, schedulerId } from './entityProtocol';
+import { EntityScheduler } from './entityScheduler';
 import { ExtensionApi } from './extensionApi';
 import { isTerminal, statusOf } from './instanceStore';
 import { InvocationContexts } from './invocationContext';
+import { OrchestrationEntities } from './orchestrationEntities';
 import { ReplayEngine } from './replayEngine';
 import { HostRuntime } from './runtime';
 import { Triggers } from './triggers';
-import type { DurableHarnessOptions, HttpCall, HttpResult, InstanceStatus, LogEntry, StartOptions } from './types';
+import type { DurableHarnessOptions, EntityIdentity, EntitySnapshot, HttpCall, HttpResult, InstanceStatus, LogEntry, StartOptions } from './types';
 import { clone, delay } from './values';
 
 export class DurableHarness {
@@ -24,12 +30,22 @@ export class DurableHarness {
   private readonly api: ExtensionApi;
   private readonly engine: ReplayEngine;
   private readonly triggers: Triggers;
+  private readonly entities: EntityScheduler;
 
   constructor(options: DurableHarnessOptions) {
     this.runtime = new HostRuntime(options);
-    this.api = new ExtensionApi(this.runtime, options.taskHubName ?? 'TestHubName', (name, instanceId, input) => this.engine.createInstance(name, instanceId, input));
+    this.api = new ExtensionApi(
+      this.runtime,
+      options.taskHubName ?? 'TestHubName',
+      (name, instanceId, input) => this.engine.createInstance(name, instanceId, input),
+      () => this.entities,
+    );
     const contexts = new InvocationContexts(this.runtime, () => this.api.clientBindingData());
-    this.engine = new ReplayEngine(this.runtime, contexts);
+    const orchestrationEntities = new OrchestrationEntities(this.runtime);
+    this.entities = new EntityScheduler(this.runtime, contexts, (...response) => orchestrationEntities.deliverResponse(...response));
+    orchestrationEntities.attach(this.entities);
+    this.runtime.entities = this.entities;
+    this.engine = new ReplayEngine(this.runtime, contexts, orchestrationEntities);
     this.triggers = new Triggers(this.runtime, contexts);
   }
 
@@ -80,7 +96,8 @@ export class DurableHarness {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
-      const outcome = await Promise.race([instance.done.then(() => 'done' as const), timedOut]);
+      const outcome = await Promise.race([instance.done.then(() => 'done' as const), timedOut, this.entities.firstFault()]);
+      if (outcome instanceof Error) throw outcome;
       if (outcome === 'timeout') {
         throw new Error(
           `Instance ${instanceId} (${instance.name}) did not finish within ${timeoutMs} ms: ` +
@@ -95,21 +112,29 @@ export class DurableHarness {
     return statusOf(instance);
   }
 
-  /** Resolves when every instance (including ones started meanwhile) has finished. */
+  /**
+   * Resolves when every instance (including ones started meanwhile) has finished and no entity has
+   * work it can do (an entity whose lock is never released stays as it is).
+   */
   async waitForIdle(options: { timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     for (;;) {
+      if (this.entities.fault) throw this.entities.fault;
       const open = this.runtime.instances.all().filter((i) => !isTerminal(i));
-      if (open.length === 0) return;
+      const entitiesBusy = this.entities.busy();
+      if (open.length === 0 && !entitiesBusy) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new Error(
           `Instances still running: ${open
             .map((i) => `${i.instanceId} (${i.name}, customStatus history ${JSON.stringify(i.customStatuses)}, ${this.runtime.describePending(i)})`)
-            .join('; ')}.`,
+            .join('; ')}; entities: ${this.entities.describe()}.`,
         );
       }
-      await Promise.race([Promise.all(open.map((i) => i.done)), delay(remaining)]);
+      // Entities have no completion promise: while one is busy, look again shortly (a real delay,
+      // so that the entities' own timers get to run).
+      const instancesDone = open.length > 0 ? [Promise.all(open.map((i) => i.done))] : [];
+      await Promise.race([...instancesDone, delay(entitiesBusy ? Math.min(remaining, 5) : remaining), this.entities.firstFault()]);
     }
   }
 
@@ -131,6 +156,18 @@ export class DurableHarness {
     }
     this.runtime.instances.delete(instanceId);
     return true;
+  }
+
+  // ----- entities ------------------------------------------------------------------------------
+
+  /** An entity's state as the task hub holds it (the name is matched as the extension does, lower-cased). */
+  getEntity(entity: EntityIdentity): EntitySnapshot {
+    return this.entities.snapshot(schedulerId(entityIdentity(entity.name, entity.key)));
+  }
+
+  /** Signals an entity as a durable client does (`signalEntity`): fire and forget. */
+  async signalEntity(entity: EntityIdentity, operation: string, input?: unknown): Promise<void> {
+    signalFromClient(this.entities, this.runtime.registry, entityIdentity(entity.name, entity.key), operation, requestInput(input));
   }
 
   // ----- triggers ------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 /**
  * The durable client's side of the extension: the data of a `durableClient` input binding, and
  * a loopback server that speaks the extension's RPC and webhook API, so `startNew`, `getStatus`,
- * `raiseEvent`, `terminate` and `purgeInstanceHistory` go through the library's real client code.
+ * `raiseEvent`, `terminate`, `purgeInstanceHistory`, `readEntityState` and `signalEntity` go
+ * through the library's real client code (entity routes: entityApi.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveEntityRoute } from './entityApi';
+import type { EntityScheduler } from './entityScheduler';
 import { Instance, isTerminal } from './instanceStore';
 import type { HostRuntime } from './runtime';
 import { HarnessError } from './types';
@@ -24,6 +27,7 @@ export class ExtensionApi {
     private readonly runtime: HostRuntime,
     private readonly taskHubName: string,
     private readonly startInstance: StartInstance,
+    private readonly entities: () => EntityScheduler,
   ) {}
 
   /** The base URL of the loopback server behind the durable client (starts it if needed). */
@@ -148,8 +152,16 @@ export class ExtensionApi {
       return sendJson(res, 202, payload, { Location: payload.statusQueryGetUri ?? '' });
     }
 
+    if (segments[0] === 'entities' && segments[1]) {
+      const contentType = req.headers['content-type'];
+      const answer = serveEntityRoute(this.entities(), this.runtime.registry, { method, name: segments[1], key: segments[2], query: url.searchParams, body, contentType });
+      if (answer.json === undefined) return sendEmpty(res, answer.status);
+      res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.json) });
+      res.end(answer.json);
+      return;
+    }
     if (segments[0] !== 'instances') {
-      // Entities (`entities/...`) and anything else this harness does not emulate.
+      // Anything else this harness does not emulate.
       return sendJson(res, 501, { message: `DurableHarness does not implement ${method} ${path}.` });
     }
     const instanceId = segments[1] ?? '';

@@ -2,8 +2,12 @@ export { FUNCTIONS_CORE_MODULE, installFakeFunctionsCore } from './functionsCore
 export type { BindingMetadata, FunctionMetadata, RegisteredFunction, RegisteredHandler, Registry, SystemLogEntry } from './functionsCore';
 export { DurableHarness } from './durableHarness';
 export { HarnessError } from './types';
+export { DEFAULT_OUT_OF_PROC_SCHEMA } from './schema';
+export { ReplaySchema } from './wire';
 export type {
   DurableHarnessOptions,
+  EntityIdentity,
+  EntitySnapshot,
   HistoryEvent,
   HttpCall,
   HttpResult,

@@ -2,6 +2,7 @@
  * The harness's instance store: one record per orchestration instance (history, inbox, status,
  * custom status), as the extension keeps them in its task hub, and the views tests read.
  */
+import { randomUUID } from 'node:crypto';
 import type { HarnessError, HistoryEvent, InstanceStatus, RuntimeStatus } from './types';
 import { clone } from './values';
 
@@ -11,8 +12,19 @@ export interface ParentLink {
   taskId: number;
 }
 
+/** The entity locks an orchestration asked for (LockEntities), until it releases them. */
+export interface HeldLock {
+  requestId: string;
+  /** The locked entities' scheduler ids, in lock order. */
+  entities: string[];
+  /** The last entity answered: the lock is held (the extension sets ContextLocks then). */
+  acquired: boolean;
+}
+
 export interface Instance {
   instanceId: string;
+  /** Identifies this execution; entity responses addressed to another execution are dropped. */
+  executionId: string;
   name: string;
   input: unknown;
   parent?: ParentLink;
@@ -32,6 +44,7 @@ export interface Instance {
   generation: number;
   replayRequested: boolean;
   activityRuns: Map<string, number>;
+  entityLock?: HeldLock;
   harnessError?: HarnessError;
   done: Promise<void>;
   markDone: () => void;
@@ -57,6 +70,7 @@ export function newInstance(fields: {
   const done = new Promise<void>((resolve) => (markDone = resolve));
   return {
     instanceId: fields.instanceId,
+    executionId: newExecutionId(),
     name: fields.name,
     input: clone(fields.input),
     parent: fields.parent,
@@ -75,6 +89,11 @@ export function newInstance(fields: {
     done,
     markDone,
   };
+}
+
+/** DTFx execution ids are GUIDs without dashes. */
+export function newExecutionId(): string {
+  return randomUUID().replace(/-/g, '');
 }
 
 export class InstanceStore {

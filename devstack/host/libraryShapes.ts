@@ -16,6 +16,11 @@ export interface LibAction {
   compoundActions?: LibAction[];
   externalEventName?: string;
   retryOptions?: LibRetryOptions;
+  // CallEntityAction / SignalEntityAction (instanceId is the entity's @name@key)
+  operation?: string;
+  // LockEntitiesAction
+  lockRequestId?: string;
+  lockSet?: Array<{ name: string; key: string }>;
 }
 
 export interface LibRetryOptions {
@@ -37,6 +42,9 @@ export interface LibTask {
 
 export interface LibExecutor {
   openTasks: Record<string, LibTask>;
+  /** The next task id (TaskOrchestrationExecutor.sequenceNumber). */
+  sequenceNumber?: number;
+  recordFireAndForgetAction?: (action: LibAction, increment?: number) => unknown;
 }
 
 export interface OrchestratorState {

@@ -1,12 +1,16 @@
 /**
  * Runs orchestrations through durable-functions' own replay engine, as the extension does: the
  * harness keeps each instance's history, calls the registered orchestration handler with it
- * (history in), and turns the actions it returns into new history (actions out).
+ * (history in), and turns the actions it returns into new history (actions out). Entity actions
+ * are handed to orchestrationEntities.ts.
  */
+import { ExecutorProbe, probeOrchestrationContext } from './executorProbe';
 import type { InvocationContexts } from './invocationContext';
-import { Instance, isTerminal, newInstance, ParentLink, recordCustomStatus } from './instanceStore';
-import { decodeActionInput, flattenActions, LibExecutor, OrchestratorState, parseOrchestrationFailure } from './libraryShapes';
+import { Instance, isTerminal, newExecutionId, newInstance, ParentLink, recordCustomStatus } from './instanceStore';
+import { decodeActionInput, flattenActions, LibAction, OrchestratorState, parseOrchestrationFailure } from './libraryShapes';
+import { ExtensionRejection, OrchestrationEntities } from './orchestrationEntities';
 import type { HostRuntime } from './runtime';
+import { LOCK_SCHEMA, schemaPayloadFields } from './schema';
 import { TaskDispatcher, Work } from './taskDispatch';
 import { HarnessError, HistoryEvent } from './types';
 import { clone, errorMessage, serialize } from './values';
@@ -17,10 +21,9 @@ import {
   EventType,
   LONG_RUNNING_TIMER_INTERVAL,
   MAXIMUM_SHORT_TIMER_DURATION,
-  UPPER_SCHEMA_VERSION,
 } from './wire';
 
-/** What the harness emulates: no entities (7, 9, 13, 14) and no durable HTTP (8). */
+/** What the harness emulates: everything but durable HTTP (8); locks (13, 14) only with schema V4. */
 const SUPPORTED_ACTIONS = new Set<number>([
   ActionType.CallActivity,
   ActionType.CallActivityWithRetry,
@@ -31,6 +34,8 @@ const SUPPORTED_ACTIONS = new Set<number>([
   ActionType.WaitForExternalEvent,
   ActionType.WhenAny,
   ActionType.WhenAll,
+  ActionType.CallEntity,
+  ActionType.SignalEntity,
 ]);
 
 export class ReplayEngine {
@@ -39,8 +44,9 @@ export class ReplayEngine {
   constructor(
     private readonly runtime: HostRuntime,
     private readonly contexts: InvocationContexts,
+    private readonly entities: OrchestrationEntities,
   ) {
-    this.dispatcher = new TaskDispatcher(runtime, contexts, (name, instanceId, input, parent) => this.createInstance(name, instanceId, input, parent));
+    this.dispatcher = new TaskDispatcher(runtime, contexts, (name, instanceId, input, parent) => this.createInstance(name, instanceId, input, parent), entities);
   }
 
   createInstance(name: string, instanceId: string, input: unknown, parent?: ParentLink): Instance {
@@ -101,11 +107,65 @@ export class ReplayEngine {
    */
   private async runEpisode(instance: Instance, batch: HistoryEvent[]): Promise<void> {
     const runtime = this.runtime;
-    const fn = runtime.registry.require(instance.name);
     const generation = instance.generation;
     const startedAt = runtime.clockMs;
     const started = runtime.event(EventType.OrchestratorStarted, {}, -1, startedAt);
     const fresh = batch.map((e) => ({ ...e, IsPlayed: false }));
+    const { state, failure, probe } = await this.invoke(instance, started, fresh);
+    if (instance.generation !== generation || isTerminal(instance)) return; // terminated meanwhile
+    if (instance.runtimeStatus === 'Pending') instance.runtimeStatus = 'Running';
+    instance.lastUpdatedTime = startedAt;
+    recordCustomStatus(instance, state?.customStatus);
+
+    const leaves = flattenActions(state?.actions ?? []);
+    const unsupported = leaves.find((a) => !this.supports(a.actionType));
+    if (unsupported) {
+      throw new HarnessError(
+        `orchestration ${instance.name} used ${ACTION_NAMES[unsupported.actionType] ?? 'unknown action'} (action type ${unsupported.actionType}), which DurableHarness does not emulate ` +
+          `(durable HTTP is not supported; entity locks need outOfProcSchemaVersion V4, this harness advertises ${runtime.schemaVersion}).`,
+      );
+    }
+    const episode = [started, ...fresh];
+    const executor = probe.executor();
+    if (!state) throw new HarnessError(`orchestration ${instance.name} returned nothing.`);
+    try {
+      // OutOfProcOrchestrationShim replays every action the orchestrator returned before it acts on
+      // its end (ScheduleDurableTaskEvents), so signals and releases recorded in a last episode,
+      // even a failing one, are sent.
+      const outgoing = this.entities.fireAndForgetWork(instance, probe.fireAndForget);
+      if (failure !== undefined) return this.fail(instance, episode, failure, outgoing);
+      if (state.isDone) return this.end(instance, episode, state, leaves, [...outgoing, ...this.entities.implicitReleaseWork(instance, executor.sequenceNumber ?? 0)]);
+      // Task ids are the executor's sequence numbers (assigned when a task is yielded, and for
+      // retries while the failure is replayed); its open-task table is the exact id → task map.
+      const works: Work[] = [...outgoing];
+      for (const [key, task] of Object.entries(executor.openTasks)) {
+        const taskId = Number(key);
+        if (!Number.isInteger(taskId) || instance.dispatched.has(taskId)) continue;
+        const work = this.dispatcher.workFor(instance, taskId, task, startedAt);
+        instance.dispatched.add(taskId);
+        if (work) works.push(work);
+      }
+      // A timer the orchestrator cancelled (the other branch of Task.any won) must not move the clock.
+      runtime.timers.dropCancelled(instance, (taskId) => {
+        const action = executor.openTasks[String(taskId)]?.actionObj;
+        return !!(action && typeof action === 'object' && action.isCanceled);
+      });
+      const ordered = inIdOrder(works);
+      this.commit(instance, episode, ordered.flatMap((w) => w.events));
+      for (const work of ordered) work.start();
+    } catch (error) {
+      if (!(error instanceof ExtensionRejection)) throw error;
+      this.fail(instance, episode, error.message, []);
+    }
+  }
+
+  /** Calls the orchestration handler with the history; an orchestrator error comes back as `failure`. */
+  private async invoke(
+    instance: Instance,
+    started: HistoryEvent,
+    fresh: HistoryEvent[],
+  ): Promise<{ state: OrchestratorState | undefined; failure: string | undefined; probe: ExecutorProbe }> {
+    const fn = this.runtime.registry.require(instance.name);
     const replayed = instance.history.map((e) => ({ ...e, IsPlayed: true }));
     const payload = {
       // A fresh copy each time: the library rewrites Timestamps into Dates in place.
@@ -114,16 +174,15 @@ export class ReplayEngine {
       instanceId: instance.instanceId,
       isReplaying: replayed.length > 0,
       parentInstanceId: instance.parent?.instance.instanceId ?? '',
-      upperSchemaVersion: UPPER_SCHEMA_VERSION,
+      ...schemaPayloadFields(this.runtime.schemaVersion),
       longRunningTimerIntervalDuration: LONG_RUNNING_TIMER_INTERVAL,
       maximumShortTimerDuration: MAXIMUM_SHORT_TIMER_DURATION,
       defaultHttpAsyncRequestSleepTimeMillseconds: DEFAULT_HTTP_ASYNC_REQUEST_SLEEP_MS,
     };
     const context = await this.contexts.create(fn, instance.instanceId);
-    let state: OrchestratorState | undefined;
-    let failure: string | undefined;
+    const probe = probeOrchestrationContext(context);
     try {
-      state = (await fn.handler(payload, context)) as OrchestratorState;
+      return { state: (await fn.handler(payload, context)) as OrchestratorState, failure: undefined, probe };
     } catch (error) {
       const parsed = parseOrchestrationFailure(error);
       if (!parsed.state) {
@@ -131,70 +190,45 @@ export class ReplayEngine {
         // means the harness built it wrong. Fail the test, not just the orchestration.
         throw new HarnessError(`the durable-functions replay engine rejected the history of ${instance.instanceId}: ${parsed.message}`);
       }
-      failure = parsed.message;
-      state = parsed.state;
+      return { state: parsed.state, failure: parsed.message, probe };
     }
-    if (instance.generation !== generation || isTerminal(instance)) return; // terminated meanwhile
-    if (instance.runtimeStatus === 'Pending') instance.runtimeStatus = 'Running';
-    instance.lastUpdatedTime = startedAt;
-    recordCustomStatus(instance, state?.customStatus);
+  }
 
-    const leaves = flattenActions(state?.actions ?? []);
-    const unsupported = leaves.find((a) => !SUPPORTED_ACTIONS.has(a.actionType));
-    if (unsupported) {
-      throw new HarnessError(
-        `orchestration ${instance.name} used ${ACTION_NAMES[unsupported.actionType] ?? 'unknown action'} (action type ${unsupported.actionType}), which DurableHarness does not emulate (entities and durable HTTP are not supported).`,
-      );
-    }
-    const episode = [started, ...fresh];
+  private supports(actionType: number): boolean {
+    if (actionType === ActionType.LockEntities || actionType === ActionType.ReleaseEntities) return this.runtime.schemaVersion >= LOCK_SCHEMA;
+    return SUPPORTED_ACTIONS.has(actionType);
+  }
 
-    if (failure !== undefined) {
-      const output = `Orchestrator function '${instance.name}' failed: ${failure}`;
-      this.commit(instance, episode, [], runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: output }));
-      instance.runtimeStatus = 'Failed';
-      instance.output = output;
-      runtime.note(`instance ${instance.instanceId} (${instance.name}) failed: ${failure}`);
-      runtime.notifyParent(instance, false, output);
-      runtime.finish(instance);
+  /** The orchestration failed (its own error, or the extension refused an action). */
+  private fail(instance: Instance, episode: HistoryEvent[], failure: string, outgoing: Work[]): void {
+    const runtime = this.runtime;
+    const output = `Orchestrator function '${instance.name}' failed: ${failure}`;
+    const ordered = inIdOrder(outgoing);
+    this.commit(instance, episode, ordered.flatMap((w) => w.events), runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: output }));
+    for (const work of ordered) work.start();
+    instance.runtimeStatus = 'Failed';
+    instance.output = output;
+    runtime.note(`instance ${instance.instanceId} (${instance.name}) failed: ${failure}`);
+    runtime.notifyParent(instance, false, output);
+    runtime.finish(instance);
+  }
+
+  /** The orchestrator returned (or continued as new): last messages out, then the end. */
+  private end(instance: Instance, episode: HistoryEvent[], state: OrchestratorState, leaves: LibAction[], outgoing: Work[]): void {
+    const runtime = this.runtime;
+    const ordered = inIdOrder(outgoing);
+    const continueAsNew = leaves.find((a) => a.actionType === ActionType.ContinueAsNew);
+    if (continueAsNew) {
+      for (const work of ordered) work.start();
+      this.continueAsNew(instance, decodeActionInput(continueAsNew.input));
       return;
     }
-    if (!state) throw new HarnessError(`orchestration ${instance.name} returned nothing.`);
-
-    if (state.isDone) {
-      const continueAsNew = leaves.find((a) => a.actionType === ActionType.ContinueAsNew);
-      if (continueAsNew) {
-        this.continueAsNew(instance, decodeActionInput(continueAsNew.input));
-        return;
-      }
-      this.commit(instance, episode, [], runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Completed', Result: serialize(state.output) }));
-      instance.runtimeStatus = 'Completed';
-      instance.output = clone(state.output);
-      runtime.notifyParent(instance, true, serialize(state.output));
-      runtime.finish(instance);
-      return;
-    }
-
-    const executor = (context as unknown as { df?: { taskOrchestratorExecutor?: LibExecutor } }).df?.taskOrchestratorExecutor;
-    if (!executor || typeof executor.openTasks !== 'object') {
-      throw new HarnessError('cannot read the open tasks of the durable-functions executor (context.df.taskOrchestratorExecutor.openTasks); the library internals changed.');
-    }
-    // Task ids are the executor's sequence numbers (assigned when a task is yielded, and for
-    // retries while the failure is replayed); its open-task table is the exact id → task map.
-    const works: Work[] = [];
-    for (const [key, task] of Object.entries(executor.openTasks)) {
-      const taskId = Number(key);
-      if (!Number.isInteger(taskId) || instance.dispatched.has(taskId)) continue;
-      const work = this.dispatcher.workFor(instance, taskId, task, startedAt);
-      instance.dispatched.add(taskId);
-      if (work) works.push(work);
-    }
-    // A timer the orchestrator cancelled (the other branch of Task.any won) must not move the clock.
-    runtime.timers.dropCancelled(instance, (taskId) => {
-      const action = executor.openTasks[String(taskId)]?.actionObj;
-      return !!(action && typeof action === 'object' && action.isCanceled);
-    });
-    this.commit(instance, episode, works.flatMap((w) => w.events));
-    for (const work of works) work.start();
+    this.commit(instance, episode, ordered.flatMap((w) => w.events), runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Completed', Result: serialize(state.output) }));
+    for (const work of ordered) work.start();
+    instance.runtimeStatus = 'Completed';
+    instance.output = clone(state.output);
+    runtime.notifyParent(instance, true, serialize(state.output));
+    runtime.finish(instance);
   }
 
   private commit(instance: Instance, episode: HistoryEvent[], scheduled: HistoryEvent[], closing?: HistoryEvent): void {
@@ -210,8 +244,16 @@ export class ReplayEngine {
     instance.history = [];
     instance.dispatched = new Set();
     instance.activityRuns = new Map();
+    instance.executionId = newExecutionId();
+    instance.entityLock = undefined;
     instance.inbox = [this.executionStarted(instance.name, input, instance.parent), ...carried];
     this.runtime.timers.dropFor(instance);
     this.runtime.note(`instance ${instance.instanceId} (${instance.name}) continued as new`);
   }
+}
+
+/** Events in task-id order, as the extension replays actions; work without events keeps its place at the end. */
+function inIdOrder(works: Work[]): Work[] {
+  const key = (w: Work): number => w.events[0]?.EventId ?? Number.POSITIVE_INFINITY;
+  return [...works].sort((a, b) => key(a) - key(b));
 }

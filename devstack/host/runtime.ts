@@ -6,9 +6,16 @@
 import type { LogLevel } from '@azure/functions';
 import type { Registry } from './functionsCore';
 import { Instance, InstanceStore, isTerminal } from './instanceStore';
+import { checkSchemaOption } from './schema';
 import { DurableTimers } from './timers';
 import { DurableHarnessOptions, HarnessError, HistoryEvent, LogEntry } from './types';
-import { EventType } from './wire';
+import { EventType, ReplaySchemaVersion } from './wire';
+
+/** What the runtime needs to know about the entities' side (entityScheduler.ts). */
+export interface EntityActivity {
+  busy(): boolean;
+  describe(): string;
+}
 import { iso } from './values';
 
 export class HostRuntime {
@@ -16,6 +23,9 @@ export class HostRuntime {
   readonly registry: Registry;
   readonly instances = new InstanceStore();
   readonly timers: DurableTimers;
+  /** The out-of-proc schema the harness advertises (schema.ts). */
+  readonly schemaVersion: ReplaySchemaVersion;
+  entities: EntityActivity = { busy: () => false, describe: () => 'no entity work' };
   closed = false;
   runningActivities = 0;
   runningEpisodes = 0;
@@ -24,6 +34,7 @@ export class HostRuntime {
 
   constructor(readonly options: DurableHarnessOptions) {
     this.registry = options.registry;
+    this.schemaVersion = checkSchemaOption(options.outOfProcSchemaVersion);
     this.timers = new DurableTimers({
       startMs: (options.startTime ?? new Date()).getTime(),
       maxRealDelayMs: Math.max(0, options.maxRealTimerDelayMs ?? 0),
@@ -103,11 +114,11 @@ export class HostRuntime {
   }
 
   /**
-   * Nothing runs and nothing waits to be replayed: the only thing that can happen next is a timer.
+   * Nothing runs and nothing waits to be replayed (no entity either): the only thing that can happen next is a timer.
    * Virtual time jumps only then, so an activity in flight never "takes" virtual hours.
    */
   isQuiescent(): boolean {
-    if (this.runningActivities > 0 || this.runningEpisodes > 0) return false;
+    if (this.runningActivities > 0 || this.runningEpisodes > 0 || this.entities.busy()) return false;
     for (const instance of this.instances.all()) {
       if (!isTerminal(instance) && (instance.inbox.length > 0 || instance.replayRequested)) return false;
     }
@@ -118,6 +129,8 @@ export class HostRuntime {
     const timers = this.timers.pendingFor(instance).map((t) => `timer ${t.taskId} at ${iso(t.fireAt)}`);
     const parts = [`${this.runningActivities} activities running harness-wide`, ...timers];
     if (instance.inbox.length > 0) parts.push(`${instance.inbox.length} events queued`);
+    if (instance.entityLock) parts.push(`${instance.entityLock.acquired ? 'holding' : 'waiting for'} locks on ${instance.entityLock.entities.join(', ')}`);
+    parts.push(`entities: ${this.entities.describe()}`);
     return parts.join(', ');
   }
 

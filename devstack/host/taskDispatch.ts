@@ -1,11 +1,13 @@
 /**
  * Turns each task an orchestrator opened into the history events to commit (TaskScheduled,
- * TimerCreated, SubOrchestrationInstanceCreated) and the work to start once they are committed:
- * run the real activity, arm a durable timer, create the child instance.
+ * TimerCreated, SubOrchestrationInstanceCreated, EventSent) and the work to start once they are
+ * committed: run the real activity, arm a durable timer, create the child instance, send an entity
+ * its call or lock request (orchestrationEntities.ts).
  */
 import type { InvocationContexts } from './invocationContext';
 import { Instance, isTerminal, ParentLink } from './instanceStore';
 import { decodeActionInput, encodeActionInput, isRetryable, LibAction, LibTask, retryDelayMs } from './libraryShapes';
+import type { OrchestrationEntities } from './orchestrationEntities';
 import type { HostRuntime } from './runtime';
 import { HarnessError, HistoryEvent } from './types';
 import { clone, errorMessage, iso, serialize } from './values';
@@ -23,6 +25,7 @@ export class TaskDispatcher {
     private readonly runtime: HostRuntime,
     private readonly contexts: InvocationContexts,
     private readonly createInstance: CreateInstance,
+    private readonly entities: OrchestrationEntities,
   ) {}
 
   /** Turns one newly opened task into the events to commit and the work to start after commit. */
@@ -84,6 +87,14 @@ export class TaskDispatcher {
           },
         };
       }
+      case ActionType.CallEntity:
+      case ActionType.LockEntities:
+        // After its EventSent is in the history, the library keys the task by the request id, so
+        // an entity task still open under its number has never been sent.
+        if (this.alreadyRecorded(instance, EventType.EventSent, taskId)) {
+          throw new HarnessError(`task ${taskId} of ${instance.name} is still open under its number although its EventSent is in the history.`);
+        }
+        return action.actionType === ActionType.CallEntity ? this.entities.callWork(instance, taskId, action) : this.entities.lockWork(instance, taskId, action);
       default:
         throw new HarnessError(`task ${taskId} of ${instance.name} is a ${ACTION_NAMES[action.actionType] ?? action.actionType} action the harness cannot schedule.`);
     }

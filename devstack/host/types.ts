@@ -1,6 +1,7 @@
 /** The harness's public types: what tests pass in and read back. */
 import type { LogLevel } from '@azure/functions';
 import type { Registry } from './functionsCore';
+import type { ReplaySchemaVersion } from './wire';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
 
@@ -56,7 +57,38 @@ export interface DurableHarnessOptions {
    * history and the activity is scheduled and run again.
    */
   crashAfterActivity?: (activityName: string, attempt: number) => boolean;
+  /**
+   * Fault injection for entities: called after an entity function ran a batch, with the entity and
+   * how many batches that entity has run (1-based). Returning true simulates the host dying before
+   * the batch was committed: its state, responses and signals are dropped and its messages, never
+   * deleted from the queue, are delivered again.
+   */
+  crashAfterEntityBatch?: (entity: EntityIdentity, attempt: number) => boolean;
+  /**
+   * The out-of-proc schema the extension advertises (ReplaySchema.V2, V3 or V4 from wire.ts);
+   * defaults to what the extension bundle delivers today, V4 (the reasoning is in schema.ts). Below
+   * V4, `context.df.lock` fails with durable-functions' own error.
+   */
+  outOfProcSchemaVersion?: ReplaySchemaVersion;
+  /**
+   * host.json `durableTask.maxEntityOperationBatchSize`: the most operations one entity batch
+   * holds. The extension's default is 50 on the Consumption plan and 5000 elsewhere
+   * (AzureStorageDurabilityProviderFactory.cs); the harness defaults to the smaller one.
+   */
+  maxEntityOperationBatchSize?: number;
   taskHubName?: string;
+}
+
+/** An entity's id as the extension keeps it: the name lower-cased (EntityScheduler/EntityId.cs). */
+export interface EntityIdentity {
+  name: string;
+  key: string;
+}
+
+/** What the task hub holds for an entity: whether it exists and its state, parsed from its JSON text. */
+export interface EntitySnapshot {
+  exists: boolean;
+  state: unknown;
 }
 
 export interface StartOptions {

@@ -5,7 +5,8 @@
  * node_modules/durable-functions/lib/src/:
  * - history/HistoryEventType.js        → EventType
  * - actions/ActionType.js              → ActionType
- * - orchestrations/ReplaySchema.js     → UPPER_SCHEMA_VERSION (ReplaySchema.V4 = LatestReplaySchema)
+ * - orchestrations/ReplaySchema.js     → ReplaySchema, LATEST_REPLAY_SCHEMA (the schema the extension
+ *                                        advertises is a harness option: see schema.ts)
  * - util/testingUtils.js               → the timer durations and HTTP sleep default
  *                                        (DurableOrchestrationInput's defaults, the values the extension sends)
  * - error/OrchestrationFailureError.js → OUT_OF_PROC_DATA_LABEL
@@ -13,7 +14,8 @@
  * - durableClient/getClient.js         → DURABLE_CLIENT_BINDING_TYPES (isDurableClientInput)
  * test/devstack/wire.test.ts loads those modules and fails when a value here differs.
  *
- * WEBHOOK_PATH and RPC_PATH belong to the Durable extension (the host side), not to the library.
+ * WEBHOOK_PATH, RPC_PATH and the entity message names belong to the Durable extension (the host
+ * side), not to the library.
  */
 
 /** The durable-functions version these values were read from (test/devstack/wire.test.ts checks it). */
@@ -34,6 +36,7 @@ export const EventType = {
   TimerFired: 11,
   OrchestratorStarted: 12,
   OrchestratorCompleted: 13,
+  EventSent: 14,
   EventRaised: 15,
 } as const;
 
@@ -57,8 +60,11 @@ export const ActionType = {
 
 export const ACTION_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ActionType).map(([k, v]) => [v, k]));
 
-/** ReplaySchema.V4 (the newest this library knows): nested actions, long timers split. */
-export const UPPER_SCHEMA_VERSION = 3;
+/** The out-of-proc replay schemas (ReplaySchema): V2+ nest actions, V3+ split long timers, V4 adds locks. */
+export const ReplaySchema = { V1: 0, V2: 1, V3: 2, V4: 3 } as const;
+export type ReplaySchemaVersion = (typeof ReplaySchema)[keyof typeof ReplaySchema];
+/** LatestReplaySchema: the newest schema this library knows. */
+export const LATEST_REPLAY_SCHEMA = ReplaySchema.V4;
 /** The values the extension sends for Azure Storage: timers over 6 days are split into 3-day legs. */
 export const LONG_RUNNING_TIMER_INTERVAL = '3.00:00:00';
 export const MAXIMUM_SHORT_TIMER_DURATION = '6.00:00:00';
@@ -76,3 +82,14 @@ export const DURABLE_CLIENT_BINDING_TYPES: readonly string[] = ['durableClient',
 /** The extension's webhook API and the RPC API the out-of-proc client calls (extension side). */
 export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
 export const RPC_PATH = '/durabletask/';
+
+/**
+ * The names of the events that carry entity messages (extension
+ * EntityScheduler/EntityMessageEventNames.cs): an operation or lock request is sent as "op", a lock
+ * release as "release"; a response to a call or lock request is raised on the caller under the
+ * request's id (ResponseMessageEventName = requestId.ToString()).
+ */
+export const ENTITY_REQUEST_EVENT = 'op';
+export const ENTITY_RELEASE_EVENT = 'release';
+/** The text the entity puts in a lock response (DurableEntityContext.SendLockResponseMessage); the caller ignores it. */
+export const LOCK_ACQUIRED_RESULT = 'Lock Acquisition Completed';

@@ -30,10 +30,10 @@ describe('the harness wire vocabulary', () => {
     for (const [name, value] of Object.entries(wire.ActionType)) expect(wire.ACTION_NAMES[value]).toBe(name);
   });
 
-  it('offers the newest replay schema of orchestrations/ReplaySchema.js', () => {
+  it('has the replay schemas of orchestrations/ReplaySchema.js', () => {
     const { ReplaySchema, LatestReplaySchema } = lib('orchestrations/ReplaySchema');
-    expect(wire.UPPER_SCHEMA_VERSION).toBe(ReplaySchema.V4);
-    expect(wire.UPPER_SCHEMA_VERSION).toBe(LatestReplaySchema);
+    expect(Object.fromEntries(enumEntries(ReplaySchema))).toEqual(wire.ReplaySchema);
+    expect(wire.LATEST_REPLAY_SCHEMA).toBe(LatestReplaySchema);
   });
 
   it('sends the timer durations and HTTP sleep of util/testingUtils.js (DurableOrchestrationInput defaults)', () => {
