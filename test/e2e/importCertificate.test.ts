@@ -82,7 +82,7 @@ describe('importing an existing certificate end to end', () => {
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
     expect(steps(app.harness.customStatusHistory(id))).toEqual(EXPECTED_STEPS);
     expect(final.customStatus).toMatchObject({ status: 'Completed', error: null });
-    expect(final.input).toEqual({ hostname: host, certificateName: keyVaultCertificateName(asHostname(host)), version: expect.any(String) });
+    expect(final.input).toEqual({ hostname: host, certificateName: keyVaultCertificateName(asHostname(host)), version: expect.any(String), gateway: { key: expect.any(String), pollSeconds: expect.any(Number) } });
 
     // Key Vault: one version with our tags, holding the leaf, its chain and the user's key.
     const name = keyVaultCertificateName(asHostname(host));
