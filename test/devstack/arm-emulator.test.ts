@@ -133,18 +133,6 @@ describe('ARM emulator with the real NetworkManagementClient', () => {
     expect(port443.properties.httpListeners).toEqual([{ id: `${gwId}/httpListeners/${listenerName}` }]);
   });
 
-  it('keeps maxConcurrentPutsSeen at 1 when writes are serialised', async () => {
-    const { rg, name, gwId } = seed();
-    arm.maxConcurrentPutsSeen = 0;
-    for (const priority of [400, 401]) {
-      const gw: Any = await client.applicationGateways.get(rg, name);
-      addSite(gw, gwId, `${rand('s')}.example.test`, { priority });
-      await client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, gw, FAST);
-    }
-    expect(arm.maxConcurrentPutsSeen).toBe(1);
-    expect(arm.getApplicationGateway(rg, name).properties.requestRoutingRules).toHaveLength(3);
-  });
-
   const invalid: Array<[string, string, (gw: Any, gwId: string) => void]> = [
     [
       'a listener referencing a missing SSL certificate',
