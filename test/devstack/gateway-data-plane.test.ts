@@ -139,3 +139,120 @@ describe('gateway data plane', () => {
     expect((await fetch(url)).status).toBe(404);
   });
 });
+
+describe('listener precedence on the data plane (v2: rule priority, first match wins)', () => {
+  const secrets = new Map<string, { chainPem: string[]; keyPem: string; serial: string }>();
+  const secretBase = 'https://kv-precedence.vault.azure.net/secrets/';
+  const planes: GatewayDataPlane[] = [];
+
+  afterAll(async () => {
+    await Promise.all(planes.map((p) => p.stop()));
+  });
+
+  /** A certificate in the fake vault for `names`; returns its secret id and serial number. */
+  function certificate(names: string[]): { secretId: string; serial: string } {
+    const name = rand('cert');
+    const pair = issueServerCert(ca, { dns: names, ips: [] });
+    const serial = new X509Certificate(pair.certPem).serialNumber;
+    secrets.set(name, { chainPem: [pair.certPem], keyPem: pair.keyPem, serial });
+    return { secretId: `${secretBase}${name}`, serial };
+  }
+
+  async function planeFor(s: Seeded): Promise<GatewayDataPlane> {
+    const plane = await startGatewayDataPlane({
+      gateway: () => arm.getApplicationGateway(s.rg, s.name),
+      challengeBlobBaseUrl: 'http://127.0.0.1:9/unused',
+      resolveSecret: async (secretId) => secrets.get(/\/secrets\/([^/]+)/.exec(secretId)?.[1] ?? ''),
+    });
+    planes.push(plane);
+    return plane;
+  }
+
+  /** The serial number of the certificate served for SNI `servername`, or undefined when the handshake fails. */
+  function servedSerial(plane: GatewayDataPlane, servername: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: plane.httpsPort, servername, rejectUnauthorized: false }, () => {
+        const serial = socket.getPeerX509Certificate()?.serialNumber;
+        socket.end();
+        resolve(serial);
+      });
+      socket.on('error', () => resolve(undefined));
+    });
+  }
+
+  async function put(s: Seeded, gw: Any): Promise<void> {
+    await client.applicationGateways.beginCreateOrUpdateAndWait(s.rg, s.name, gw, FAST);
+  }
+
+  it('a wildcard listener with a lower priority number shadows a specific one: the specific host gets the wrong certificate', async () => {
+    const s = fx.seed();
+    const domain = `${rand('shadow')}.test`;
+    const www = `www.${domain}`;
+    const specific = certificate([www]);
+    const wildcard = certificate([`*.${domain}`]);
+    const gw: Any = await client.applicationGateways.get(s.rg, s.name);
+    addSite(gw, s.gwId, www, { priority: 500, secretId: specific.secretId });
+    const wild = addSite(gw, s.gwId, `*.${domain}`, { priority: 110, secretId: wildcard.secretId });
+    await put(s, gw);
+    const plane = await planeFor(s);
+    expect(await servedSerial(plane, www)).toBe(wildcard.serial); // shadowed
+    expect(await servedSerial(plane, `deep.er.${domain}`)).toBe(wildcard.serial); // `*` spans dots
+    expect(await servedSerial(plane, `other.test`)).toBeUndefined();
+
+    // Ordered as the docs advise (site-specific before wildcard), the specific listener serves its host.
+    const fixed: Any = await client.applicationGateways.get(s.rg, s.name);
+    fixed.requestRoutingRules.find((r: Any) => r.name === wild.ruleName).priority = 900;
+    await put(s, fixed);
+    expect(await servedSerial(plane, www)).toBe(specific.serial);
+    expect(await servedSerial(plane, `api.${domain}`)).toBe(wildcard.serial);
+  });
+
+  it('a basic listener (no host name) takes every host once its rule comes first, and only the rest when it comes last', async () => {
+    const s = fx.seed();
+    const host = `${rand('site')}.test`;
+    const own = certificate([host]);
+    const basic = certificate(['basic.invalid']);
+    const gw: Any = await client.applicationGateways.get(s.rg, s.name);
+    addSite(gw, s.gwId, host, { priority: 300, secretId: own.secretId });
+    const catchAll = addSite(gw, s.gwId, '', { priority: 120, secretId: basic.secretId });
+    await put(s, gw);
+    const plane = await planeFor(s);
+    expect(await servedSerial(plane, host)).toBe(basic.serial);
+    expect(await servedSerial(plane, `${rand('any')}.test`)).toBe(basic.serial);
+
+    const fixed: Any = await client.applicationGateways.get(s.rg, s.name);
+    fixed.requestRoutingRules.find((r: Any) => r.name === catchAll.ruleName).priority = 20000;
+    await put(s, fixed);
+    expect(await servedSerial(plane, host)).toBe(own.serial);
+    expect(await servedSerial(plane, `${rand('any')}.test`)).toBe(basic.serial);
+  });
+
+  it('ignores a listener no rule uses, and one on another frontend port', async () => {
+    const s = fx.seed();
+    const idle = `${rand('idle')}.test`;
+    const elsewhere = `${rand('port')}.test`;
+    const gw: Any = await client.applicationGateways.get(s.rg, s.name);
+    addSite(gw, s.gwId, idle, { priority: 130, secretId: certificate([idle]).secretId });
+    gw.requestRoutingRules.pop(); // the listener stays, its rule goes
+    gw.frontendPorts.push({ name: 'port_8443', port: 8443 });
+    addSite(gw, s.gwId, elsewhere, { priority: 131, secretId: certificate([elsewhere]).secretId, port: 'port_8443' });
+    await put(s, gw);
+    const plane = await planeFor(s);
+    expect(await servedSerial(plane, idle)).toBeUndefined();
+    expect(await servedSerial(plane, elsewhere)).toBeUndefined();
+  });
+
+  it('matches `?` as one character and any of a listener\'s host names', async () => {
+    const s = fx.seed();
+    const domain = `${rand('q')}.test`;
+    const multi = certificate([`app?.${domain}`, `portal.${domain}`]);
+    const gw: Any = await client.applicationGateways.get(s.rg, s.name);
+    addSite(gw, s.gwId, [`app?.${domain}`, `PORTAL.${domain}`], { priority: 140, secretId: multi.secretId });
+    await put(s, gw);
+    const plane = await planeFor(s);
+    expect(await servedSerial(plane, `app1.${domain}`)).toBe(multi.serial);
+    expect(await servedSerial(plane, `portal.${domain}`)).toBe(multi.serial);
+    expect(await servedSerial(plane, `app12.${domain}`)).toBeUndefined();
+    expect(await servedSerial(plane, `app.${domain}`)).toBeUndefined();
+  });
+});
