@@ -10,9 +10,9 @@
  *   unless `credentials.scopes` is given. The token names the caller (./identity.ts), whose role
  *   assignments decide every request (./rbac.ts, ./linked.ts, ./deployedRoles.ts).
  * - PUT answers 200/201 + `Azure-AsyncOperation` → GET of that URL until `status` is terminal →
- *   GET of the PUT's own URL for the result. A second PUT while one runs cancels the first by
- *   default, and If-Match is ignored by default (./state.ts ArmBehaviour). A `Retry-After` header would override
- *   `updateIntervalInMs` (real ARM sends 10 s), so the emulator sends none.
+ *   GET of the PUT's own URL for the result. A `Retry-After` header would override
+ *   `updateIntervalInMs` (real ARM sends 10 s), so the emulator sends none. A second PUT while
+ *   one runs cancels the first, and If-Match is ignored, by default (./state.ts ArmBehaviour).
  * - The SDK flattens `properties` on the client side and nests them again on the wire; it drops
  *   read-only fields (etag, provisioningState) and may omit the `id` of new children.
  *
@@ -57,7 +57,7 @@ export interface ArmEmulator {
   /** Switches concurrent-PUT and If-Match handling (defaults: supersede, ignore). */
   configure(behaviour: Partial<ArmBehaviour>): void;
   readonly behaviour: ArmBehaviour;
-  /** Registers the bearer token a caller presents; use `tokenCredential(token)` (./identity.ts) in its SDK client. */
+  /** Registers the bearer token a caller presents (its SDK client gets a credential returning that token). */
   addPrincipal(token: string, principal?: Partial<Principal>): Principal;
   /** Defines a custom role (id `/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{guid}`). */
   defineRole(role: RoleDefinition): void;

@@ -1,12 +1,11 @@
 /**
  * Who is calling. Real ARM takes the caller from the bearer token's claims (`oid`, `appid`); the
  * emulator cannot validate Entra ID tokens, so it keeps an explicit table: a test registers a token
- * string for a principal and hands out a credential that returns that token. Any other token is
+ * string for a principal and gives its SDK client a credential returning that token. Any other token is
  * refused 401 InvalidAuthenticationToken, as ARM refuses a token it cannot validate.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { ArmError } from './model';
 import type { Principal } from './rbac';
 
@@ -35,11 +34,4 @@ export class Principals {
     if (!p) throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
     return p;
   }
-}
-
-/** A credential that always returns `token` (the Azure SDKs ask it for the ARM scope). */
-export function tokenCredential(token: string): TokenCredential {
-  return {
-    getToken: async (): Promise<AccessToken> => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }),
-  };
 }

@@ -4,7 +4,7 @@
  * looks anything up: without permission even a missing resource answers 403, not 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GATEWAY_WRITE, handleGatewayPut } from './gatewayPut';
+import { handleGatewayPut } from './gatewayPut';
 import { send } from './http';
 import { ArmError, gatewayId, lower, norm, publicIpId } from './model';
 import { operationStatus } from './operations';
@@ -106,4 +106,3 @@ function notFound(type: string, rg: string, name: string): ArmError {
   );
 }
 
-export { GATEWAY_WRITE };

@@ -6,7 +6,7 @@
  * - provisioningState reads Updating only early in a PUT (Azure/azure-cli#32961), also with a
  *   realistic duration of seconds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { ArmEmulator } from '../../devstack/arm/emulator';
 import { addSite, type Any, type ArmFixture, FAST, rand, rejection, startArmFixture } from './fixtures/arm';
@@ -54,23 +54,28 @@ describe('a second PUT while one runs (default: supersede)', () => {
     const secondBody = structuredClone(base);
     const second = addSite(secondBody, gwId, `${rand('second')}.example.test`, { priority: 301 });
 
-    const firstPoller = await client.applicationGateways.beginCreateOrUpdate(rg, name, firstBody, FAST);
-    await firstPoller.submitted();
-    const firstUrl = operationUrl(firstPoller);
-    const firstDone = rejection(firstPoller.pollUntilDone());
+    const requestsBefore = arm.requests.length;
+    const putsBefore = arm.putCount;
+    const firstDone = rejection(client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, firstBody, FAST));
+    await vi.waitFor(() => expect(arm.putCount).toBe(putsBefore + 1));
     const secondResult: Any = await client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, secondBody, FAST);
 
     // core-lro ends a Canceled operation with a plain Error; the codes are in the status body.
     const err = await firstDone;
     expect(err.message).toBe('Operation was canceled');
-    expect(await operationBody(firstUrl)).toEqual({
-      status: 'Canceled',
-      error: {
-        code: 'Canceled',
-        message: 'Operation was canceled.',
-        details: [{ code: 'CanceledAndSupersededDueToAnotherOperation', message: expect.stringMatching(/^Operation PutApplicationGatewayOperation \(.+\) was canceled and superseded by operation PutApplicationGatewayOperation \(.+\)\.$/) }],
+    const polled = new Set(arm.requests.slice(requestsBefore).filter((r) => r.method === 'GET' && r.path.includes('/operations/')).map((r) => r.path));
+    const bodies = await Promise.all([...polled].map((path) => operationBody(`${arm.url}${path}`)));
+    expect(bodies).toContainEqual({ status: 'Succeeded' });
+    expect(bodies.filter((b) => b.status !== 'Succeeded')).toEqual([
+      {
+        status: 'Canceled',
+        error: {
+          code: 'Canceled',
+          message: 'Operation was canceled.',
+          details: [{ code: 'CanceledAndSupersededDueToAnotherOperation', message: expect.stringMatching(/^Operation PutApplicationGatewayOperation \(.+\) was canceled and superseded by operation PutApplicationGatewayOperation \(.+\)\.$/) }],
+        },
       },
-    });
+    ]);
     expect(secondResult.provisioningState).toBe('Succeeded');
     const listeners = arm.getApplicationGateway(rg, name).properties.httpListeners.map((l: Any) => l.name);
     expect(listeners).toContain(second.listenerName);
@@ -87,9 +92,9 @@ describe('a second PUT while one runs (default: supersede)', () => {
     addSite(a, gwId, `${rand('a')}.example.test`, { priority: 310 });
     const b = structuredClone(base);
     const bSite = addSite(b, gwId, `${rand('b')}.example.test`, { priority: 311 });
-    const poller = await client.applicationGateways.beginCreateOrUpdate(rg, name, a, { ...FAST, requestOptions: { headers: { 'If-Match': base.etag } } });
-    await poller.submitted();
-    const firstDone = rejection(poller.pollUntilDone());
+    const putsBefore = arm.putCount;
+    const firstDone = rejection(client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, a, { ...FAST, requestOptions: { headers: { 'If-Match': base.etag } } }));
+    await vi.waitFor(() => expect(arm.putCount).toBe(putsBefore + 1));
     await client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, b, { ...FAST, requestOptions: { headers: { 'If-Match': base.etag } } });
     expect((await firstDone).message).toBe('Operation was canceled');
     expect(arm.getApplicationGateway(rg, name).properties.httpListeners.map((l: Any) => l.name)).toContain(bSite.listenerName);
