@@ -26,7 +26,7 @@ import { issueServerCert, type PemPair } from '../tls/testCa';
 import { sendError } from './http';
 import { builtInRole } from './builtInRoles';
 import { grantDeployedRoles, type GatewayScopes, type InfraRoles } from './deployedRoles';
-import { ArmError, clone, newEtag, publicIpId } from './model';
+import { ArmError, clone, type Json, newEtag, publicIpId } from './model';
 import type { Principal, RoleAssignment, RoleDefinition } from './rbac';
 import { route } from './routes';
 import { addGateway, type ArmBehaviour, newArmState, resourceKey } from './state';
@@ -39,7 +39,7 @@ export interface ArmEmulator {
   addPublicIp(resourceGroup: string, name: string, ipAddress: string): string;
   /** Seeds a gateway; returns its resource id. `gateway` is the ARM JSON body ({location, properties:{...}}). */
   addApplicationGateway(resourceGroup: string, name: string, gateway: object): string;
-  getApplicationGateway(resourceGroup: string, name: string): any;
+  getApplicationGateway(resourceGroup: string, name: string): Json;
   /** Accepted gateway PUTs (writes), including those whose operation later fails by injection. */
   readonly putCount: number;
   /** Every gateway PUT answered with an error (400, 401, 403, 409, 412 …). */
@@ -71,7 +71,7 @@ export interface ArmEmulator {
   /** Drops injected faults not yet consumed. */
   clearPutFaults(): void;
   readonly requests: Array<{ method: string; path: string; status: number }>;
-  onGatewayChanged(listener: (resourceGroup: string, name: string, gateway: any) => void): void;
+  onGatewayChanged(listener: (resourceGroup: string, name: string, gateway: Json) => void): void;
 }
 
 export interface ArmEmulatorOptions {

@@ -111,7 +111,7 @@ export async function startGatewayDataPlane(opts: {
   host?: string;
   httpPort?: number;
   httpsPort?: number;
-  gateway: () => any;
+  gateway: () => Json;
   challengeBlobBaseUrl: string;
   challengeBlobPrefix?: string;
   resolveSecret: (secretId: string) => Promise<{ chainPem: string[]; keyPem: string } | undefined>;
