@@ -176,19 +176,19 @@ var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  networkContributor: '4d97b98b-1d4f-4787-a291-c67834d212e7'
 }
 
-// The custom role's name is derived, so its id is known before the role exists.
-var customGatewayRoleGuid = guid(subscription().id, gatewayResourceGroup, gatewayName, 'appgw-acme-robot-gateway-writer')
-var gatewayWriterRoleDefinitionId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', gatewayWriterRole == 'custom' ? customGatewayRoleGuid : roles.networkContributor)
-// Resource groups the custom role must be assignable in: wherever the gateway's linked resources live.
+// Built-in roles infra/roles.json names (networkContributor, reader) for gatewayWriterRole=NetworkContributor.
+var gatewayRoles = loadJsonContent('roles.json')
+var useCustomRoles = gatewayWriterRole == 'custom'
+// Resource groups that get their own custom writer role: wherever the gateway's linked resources live.
 var gatewayLinkedResourceGroups = [
   gatewayResourceGroup
   gatewayPublicIpResourceGroup
   gatewayVnetResourceGroup
 ]
 var customRoleResourceGroups = union(gatewayLinkedResourceGroups, empty(gatewayWafPolicyName) ? [] : [gatewayWafPolicyResourceGroup])
+var networkContributorRoleId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', gatewayRoles.builtInRoles.networkContributor)
 
 // ---------- monitoring ----------
 
@@ -558,15 +558,12 @@ module keyVaultAccess 'modules/keyVaultAccess.bicep' = {
   ]
 }
 
-module gatewayWriterRoleDefinition 'modules/gatewayWriterRole.bicep' = if (gatewayWriterRole == 'custom') {
-  name: 'acmebot-gateway-writer-role'
-  scope: subscription()
-  params: {
-    roleGuid: customGatewayRoleGuid
-    roleName: 'Application Gateway certificate writer (${gatewayResourceGroup}/${gatewayName})'
-    assignableResourceGroups: customRoleResourceGroups
-  }
-}
+// infra/roles.json lists the assignments below. Custom roles are deployed at resource-group scope,
+// one per resource group (assignable only there), so owning those resource groups is enough.
+module gatewayWriterRoleDefinitions 'modules/gatewayWriterRole.bicep' = [for rg in customRoleResourceGroups: if (useCustomRoles) {
+  name: 'acmebot-gateway-writer-role-${uniqueString(rg)}'
+  scope: resourceGroup(rg)
+}]
 
 // The same writer role is assigned on each resource a gateway PUT touches: on the gateway it grants
 // read/write; on the public IP, subnet and WAF policy only their read and join actions apply.
@@ -576,11 +573,8 @@ module gatewayAccess 'modules/gatewayAccess.bicep' = {
   params: {
     gatewayName: gatewayName
     principalId: functionApp.identity.principalId
-    roleDefinitionId: gatewayWriterRoleDefinitionId
+    roleDefinitionId: useCustomRoles ? gatewayWriterRoleDefinitions[indexOf(customRoleResourceGroups, gatewayResourceGroup)].outputs.roleDefinitionId : networkContributorRoleId
   }
-  dependsOn: [
-    gatewayWriterRoleDefinition
-  ]
 }
 
 module publicIpAccess 'modules/publicIpAccess.bicep' = {
@@ -589,11 +583,8 @@ module publicIpAccess 'modules/publicIpAccess.bicep' = {
   params: {
     publicIpName: gatewayPublicIpName
     principalId: functionApp.identity.principalId
-    roleDefinitionId: gatewayWriterRoleDefinitionId
+    roleDefinitionId: useCustomRoles ? gatewayWriterRoleDefinitions[indexOf(customRoleResourceGroups, gatewayPublicIpResourceGroup)].outputs.roleDefinitionId : networkContributorRoleId
   }
-  dependsOn: [
-    gatewayWriterRoleDefinition
-  ]
 }
 
 module subnetAccess 'modules/subnetAccess.bicep' = {
@@ -603,11 +594,8 @@ module subnetAccess 'modules/subnetAccess.bicep' = {
     vnetName: gatewayVnetName
     subnetName: gatewaySubnetName
     principalId: functionApp.identity.principalId
-    roleDefinitionId: gatewayWriterRoleDefinitionId
+    roleDefinitionId: useCustomRoles ? gatewayWriterRoleDefinitions[indexOf(customRoleResourceGroups, gatewayVnetResourceGroup)].outputs.roleDefinitionId : networkContributorRoleId
   }
-  dependsOn: [
-    gatewayWriterRoleDefinition
-  ]
 }
 
 module wafPolicyAccess 'modules/wafPolicyAccess.bicep' = if (!empty(gatewayWafPolicyName)) {
@@ -616,11 +604,8 @@ module wafPolicyAccess 'modules/wafPolicyAccess.bicep' = if (!empty(gatewayWafPo
   params: {
     wafPolicyName: gatewayWafPolicyName
     principalId: functionApp.identity.principalId
-    roleDefinitionId: gatewayWriterRoleDefinitionId
+    roleDefinitionId: useCustomRoles ? gatewayWriterRoleDefinitions[indexOf(customRoleResourceGroups, gatewayWafPolicyResourceGroup)].outputs.roleDefinitionId : networkContributorRoleId
   }
-  dependsOn: [
-    gatewayWriterRoleDefinition
-  ]
 }
 
 // Managed Identity Operator on the gateway's identity: every gateway PUT re-submits the identity
@@ -631,6 +616,18 @@ module gatewayIdentityAccess 'modules/gatewayIdentityAccess.bicep' = {
   params: {
     identityName: gatewayIdentityName
     principalId: functionApp.identity.principalId
+  }
+}
+
+// Tracking a gateway PUT needs Microsoft.Network/locations/operations/read at resource-group level
+// (modules/operationStatusAccess.bicep). Without custom roles, Reader on the gateway's resource group
+// is the narrowest built-in role that holds it.
+module operationStatusAccess 'modules/operationStatusAccess.bicep' = {
+  name: 'acmebot-operation-status-access'
+  scope: resourceGroup(gatewayResourceGroup)
+  params: {
+    principalId: functionApp.identity.principalId
+    roleDefinitionId: useCustomRoles ? '' : subscriptionResourceId('Microsoft.Authorization/roleDefinitions', gatewayRoles.builtInRoles.reader)
   }
 }
 

@@ -7,10 +7,12 @@
  * - api-version 2026-01-01, sent as `?api-version=…`; any version is accepted here.
  * - The bearer token is sent on the first request (no challenge round trip, unlike Key Vault).
  *   The requested scope is `https://management.azure.com/.default` even with a custom `endpoint`
- *   unless `credentials.scopes` is given.
+ *   unless `credentials.scopes` is given. The token names the caller (./identity.ts), whose role
+ *   assignments decide every request (./rbac.ts, ./linked.ts, ./deployedRoles.ts).
  * - PUT answers 200/201 + `Azure-AsyncOperation` → GET of that URL until `status` is terminal →
  *   GET of the PUT's own URL for the result. A `Retry-After` header would override
- *   `updateIntervalInMs` (real ARM sends 10 s), so the emulator sends none.
+ *   `updateIntervalInMs` (real ARM sends 10 s), so the emulator sends none. A second PUT while
+ *   one runs cancels the first, and If-Match is ignored, by default (./state.ts ArmBehaviour).
  * - The SDK flattens `properties` on the client side and nests them again on the wire; it drops
  *   read-only fields (etag, provisioningState) and may omit the `id` of new children.
  *
@@ -22,9 +24,14 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { issueServerCert, type PemPair } from '../tls/testCa';
 import { sendError } from './http';
-import { ArmError, clone, newEtag, publicIpId } from './model';
+import { builtInRole } from './builtInRoles';
+import { grantDeployedRoles, type GatewayScopes, type InfraRoles } from './deployedRoles';
+import { ArmError, clone, type Json, newEtag, publicIpId } from './model';
+import type { Principal, RoleAssignment, RoleDefinition } from './rbac';
 import { route } from './routes';
-import { addGateway, newArmState, resourceKey } from './state';
+import { addGateway, type ArmBehaviour, newArmState, resourceKey } from './state';
+
+export type { ArmBehaviour } from './state';
 
 export interface ArmEmulator {
   readonly url: string;
@@ -32,35 +39,55 @@ export interface ArmEmulator {
   addPublicIp(resourceGroup: string, name: string, ipAddress: string): string;
   /** Seeds a gateway; returns its resource id. `gateway` is the ARM JSON body ({location, properties:{...}}). */
   addApplicationGateway(resourceGroup: string, name: string, gateway: object): string;
-  getApplicationGateway(resourceGroup: string, name: string): any;
+  getApplicationGateway(resourceGroup: string, name: string): Json;
   /** Accepted gateway PUTs (writes), including those whose operation later fails by injection. */
   readonly putCount: number;
-  /** Every gateway PUT answered with an error (400, 401, 409, 412 …). */
+  /** Every gateway PUT answered with an error (400, 401, 403, 409, 412 …). */
   readonly rejectedPuts: Array<{ status: number; code: string }>;
+  /** Accepted gateway PUTs whose operation a later PUT canceled (CanceledAndSupersededDueToAnotherOperation). */
+  readonly canceledPuts: number;
   /**
-   * The most PUTs of one gateway seen at once, counting one that arrives (and is refused with 409)
-   * while another is in progress: it stays 1 when callers serialise their writes.
+   * The most PUTs of one gateway seen at once, counting one that arrives (and supersedes the
+   * running one, or is refused with 409) while another is in progress: it stays 1 when callers
+   * serialise their writes.
    */
   maxConcurrentPutsSeen: number;
-  /** How long a PUT's long-running operation stays InProgress (default 50 ms). */
+  /** How long a PUT's long-running operation stays InProgress (default 50 ms; Azure takes minutes). */
   setPutDurationMs(ms: number): void;
+  /** Switches concurrent-PUT and If-Match handling (defaults: supersede, ignore). */
+  configure(behaviour: Partial<ArmBehaviour>): void;
+  readonly behaviour: ArmBehaviour;
+  /** Registers the bearer token a caller presents (its SDK client gets a credential returning that token). */
+  addPrincipal(token: string, principal?: Partial<Principal>): Principal;
+  /** Defines a custom role (id `/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{guid}`). */
+  defineRole(role: RoleDefinition): void;
+  /** Assigns a role (a built-in's name or guid, or a defined role's id) to a principal at a scope. */
+  assignRole(principalId: string, role: string, scope: string): RoleAssignment;
+  /** Removes a principal's assignments (those matching `where`, or all); returns how many. */
+  removeRoleAssignments(principalId: string, where?: (a: RoleAssignment) => boolean): number;
+  /** Grants exactly the assignments infra/ deploys (infra/roles.json) for one gateway's resources. */
+  grantDeployedRoles(principalId: string, scopes: GatewayScopes, opts?: { roles?: InfraRoles; mode?: 'custom' | 'NetworkContributor' }): RoleAssignment[];
   injectPutFaults(f: { mode: 'conflict' | 'lroFailed'; count: number }): void;
   /** Drops injected faults not yet consumed. */
   clearPutFaults(): void;
   readonly requests: Array<{ method: string; path: string; status: number }>;
-  onGatewayChanged(listener: (resourceGroup: string, name: string, gateway: any) => void): void;
+  onGatewayChanged(listener: (resourceGroup: string, name: string, gateway: Json) => void): void;
 }
 
-export async function startArmEmulator(opts: {
+export interface ArmEmulatorOptions {
   ca: PemPair;
   subscriptionId: string;
   host?: string;
   port?: number;
-}): Promise<ArmEmulator> {
+  /** Defaults: what Azure does (./state.ts DEFAULT_BEHAVIOUR). */
+  behaviour?: Partial<ArmBehaviour>;
+}
+
+export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmulator> {
   const host = opts.host ?? '127.0.0.1';
   const sub = opts.subscriptionId;
   const serverCert = issueServerCert(opts.ca, { dns: ['localhost'], ips: ['127.0.0.1'] });
-  const state = newArmState(sub);
+  const state = newArmState(sub, opts.behaviour);
   const { gateways, publicIps, timers, listeners, requests, rejectedPuts, faults } = state;
 
   const server = https.createServer({ cert: serverCert.certPem, key: serverCert.keyPem }, (req, res) => {
@@ -130,6 +157,9 @@ export async function startArmEmulator(opts: {
     get rejectedPuts() {
       return rejectedPuts;
     },
+    get canceledPuts() {
+      return state.canceledPuts;
+    },
     get maxConcurrentPutsSeen() {
       return state.maxConcurrentPutsSeen;
     },
@@ -138,6 +168,30 @@ export async function startArmEmulator(opts: {
     },
     setPutDurationMs(ms) {
       state.putDurationMs = ms;
+    },
+    configure(behaviour) {
+      state.behaviour = { ...state.behaviour, ...behaviour };
+    },
+    get behaviour() {
+      return state.behaviour;
+    },
+    addPrincipal(token, principal) {
+      return state.principals.add(token, principal);
+    },
+    defineRole(role) {
+      state.rbac.defineRole(role);
+    },
+    assignRole(principalId, role, scope) {
+      const definition = state.rbac.role(role) ?? builtInRole(role);
+      const assignment = { principalId, roleDefinitionId: definition.id, scope };
+      state.rbac.assign(assignment);
+      return assignment;
+    },
+    removeRoleAssignments(principalId, where) {
+      return state.rbac.unassign(principalId, where);
+    },
+    grantDeployedRoles(principalId, scopes, grantOpts) {
+      return grantDeployedRoles(state.rbac, principalId, scopes, grantOpts);
     },
     injectPutFaults(f) {
       for (let i = 0; i < f.count; i++) faults.push(f.mode);

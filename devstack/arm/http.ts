@@ -1,19 +1,7 @@
-/** The ARM emulator's HTTP plumbing: bearer check, JSON replies with ARM's headers, ARM's error shape. */
+/** The ARM emulator's HTTP plumbing: JSON replies with ARM's headers, ARM's error shape. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArmError } from './model';
-
-export function checkAuth(req: IncomingMessage): void {
-  const auth = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(auth);
-  if (!match) {
-    throw new ArmError(
-      401,
-      auth ? 'InvalidAuthenticationToken' : 'AuthenticationFailed',
-      auth ? 'The access token is invalid.' : "Authentication failed. The 'Authorization' header is missing.",
-    );
-  }
-}
 
 export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -33,7 +21,7 @@ export function sendError(res: ServerResponse, err: ArmError): void {
     headers['www-authenticate'] =
       `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="${err.message.replace(/"/g, "'")}"`;
   }
-  send(res, err.status, { error: { code: err.code, message: err.message } }, headers);
+  send(res, err.status, { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, headers);
 }
 
 export function readBody(req: IncomingMessage): Promise<string> {

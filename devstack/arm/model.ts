@@ -39,6 +39,8 @@ export class ArmError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** ARM's `error.details`, when the service sends them. */
+    readonly details?: ReadonlyArray<{ code: string; message: string }>,
   ) {
     super(message);
   }
@@ -61,17 +63,24 @@ export interface StoredGateway {
   name: string;
   json: Json;
   putInProgress: boolean;
+  /** The operation of the PUT in progress, if any. */
+  currentOperation?: Operation;
 }
 
 export interface Operation {
   id: string;
   location: string;
-  status: 'InProgress' | 'Succeeded' | 'Failed';
-  startTime: string;
-  endTime?: string;
-  error?: { code: string; message: string };
+  status: 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+  error?: { code: string; message: string; details?: Array<{ code: string; message: string }> };
+  /** The caller that started it: only that principal may read it (azure-docs issue 119301). */
+  principalId: string;
+  /** The resource group of the resource it changes, where reading it must be granted. */
+  resourceGroupScope: string;
+  /** Its Azure-AsyncOperation URL. */
+  url: string;
+  /** Pending timers (Updating window, completion), cleared when it is canceled. */
+  timers: NodeJS.Timeout[];
 }
-
 
 export function gatewayId(subscriptionId: string, resourceGroup: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Network/applicationGateways/${name}`;

@@ -1,23 +1,66 @@
 /**
- * ARM's long-running operations for gateway PUTs: the operation stays InProgress for
- * `putDurationMs`, then the new configuration replaces the old one (or the operation fails, when a
- * test injected that). Clients track it through the `Azure-AsyncOperation` URL.
+ * ARM's long-running operations for gateway PUTs. Clients track one through its
+ * `Azure-AsyncOperation` URL (…/subscriptions/{s}/providers/Microsoft.Network/locations/{l}/operations/{id}).
+ *
+ * - The operation runs `putDurationMs` (a real gateway PUT takes minutes); then the new
+ *   configuration replaces the old one, or the operation fails when a test injected that.
+ * - `provisioningState` reads `Updating` only during the first tenth of it and `Succeeded` after,
+ *   while the operation is still InProgress: on Azure it "appears to transition to Updating only
+ *   briefly" and checking it before a PUT proves nothing (Azure/azure-cli#32961).
+ * - A later PUT cancels it: status `Canceled` with the body Microsoft.Network sends
+ *   (a raw response quoted in public terraform logs; AGIC issues Azure/application-gateway-kubernetes-ingress#187, #1116):
+ *   `{"status":"Canceled","error":{"code":"Canceled","message":"Operation was canceled.","details":[{"code":"CanceledAndSupersededDueToAnotherOperation",…}]}}`.
+ * - The status body is just `status` (+ `error`), as Microsoft.Network's recorded responses show
+ *   (`{"status":"InProgress"}`); clients must not rely on id, startTime or percentComplete.
  */
 import { randomUUID } from 'node:crypto';
 import { clone, Json, norm, Operation, stamp, StoredGateway } from './model';
 import type { ArmState } from './state';
 
-/** Starts the operation that applies `next` to `stored`; returns its Azure-AsyncOperation URL. */
-export function startOperation(state: ArmState, stored: StoredGateway, next: Json, apiVersion: string, fault: 'lroFailed' | undefined): string {
-  const opId = randomUUID();
-  const op: Operation = { id: opId, location: norm(stored.json.location), status: 'InProgress', startTime: new Date().toISOString() };
-  state.operations.set(opId, op);
-  stored.putInProgress = true;
-  stored.json.properties.provisioningState = 'Updating';
+/** The share of a PUT's duration during which the gateway reads `Updating`. */
+export const UPDATING_FRACTION = 0.1;
+
+function schedule(state: ArmState, op: Operation, ms: number, run: () => void): void {
   const timer = setTimeout(() => {
     state.timers.delete(timer);
+    run();
+  }, ms);
+  state.timers.add(timer);
+  op.timers.push(timer);
+}
+
+/** Starts the operation that applies `next` to `stored` on behalf of `principalId`. */
+export function startOperation(
+  state: ArmState,
+  stored: StoredGateway,
+  next: Json,
+  apiVersion: string,
+  fault: 'lroFailed' | undefined,
+  principalId: string,
+  resourceGroupScope: string,
+): Operation {
+  const id = randomUUID();
+  const location = norm(stored.json.location);
+  const op: Operation = {
+    id,
+    location,
+    status: 'InProgress',
+    principalId,
+    resourceGroupScope,
+    url: `${state.url}/subscriptions/${state.subscriptionId}/providers/Microsoft.Network/locations/${location}/operations/${id}?api-version=${encodeURIComponent(apiVersion)}`,
+    timers: [],
+  };
+  state.operations.set(id, op);
+  stored.putInProgress = true;
+  stored.currentOperation = op;
+  stored.json.properties.provisioningState = 'Updating';
+
+  schedule(state, op, Math.max(1, Math.round(state.putDurationMs * UPDATING_FRACTION)), () => {
+    if (stored.currentOperation === op) stored.json.properties.provisioningState = 'Succeeded';
+  });
+  schedule(state, op, state.putDurationMs, () => {
     stored.putInProgress = false;
-    op.endTime = new Date().toISOString();
+    stored.currentOperation = undefined;
     if (fault === 'lroFailed') {
       op.status = 'Failed';
       op.error = {
@@ -37,15 +80,32 @@ export function startOperation(state: ArmState, stored: StoredGateway, next: Jso
         // A test's listener must not break the emulator.
       }
     }
-  }, state.putDurationMs);
-  state.timers.add(timer);
-  return `${state.url}/subscriptions/${state.subscriptionId}/providers/Microsoft.Network/locations/${op.location}/operations/${opId}?api-version=${encodeURIComponent(apiVersion)}`;
+  });
+  return op;
+}
+
+/** Ends `op` Canceled because operation `by` superseded it; its configuration is never applied. */
+export function cancelOperation(state: ArmState, op: Operation, by: string): void {
+  for (const t of op.timers) {
+    clearTimeout(t);
+    state.timers.delete(t);
+  }
+  op.timers.length = 0;
+  op.status = 'Canceled';
+  op.error = {
+    code: 'Canceled',
+    message: 'Operation was canceled.',
+    details: [
+      {
+        code: 'CanceledAndSupersededDueToAnotherOperation',
+        message: `Operation PutApplicationGatewayOperation (${op.id}) was canceled and superseded by operation PutApplicationGatewayOperation (${by}).`,
+      },
+    ],
+  };
+  state.canceledPuts += 1;
 }
 
 /** The body of GET {Azure-AsyncOperation URL}. */
-export function operationStatus(op: Operation, path: string): Json {
-  const body: Json = { id: path, name: op.id, status: op.status, startTime: op.startTime };
-  if (op.endTime) body.endTime = op.endTime;
-  if (op.error) body.error = op.error;
-  return body;
+export function operationStatus(op: Operation): Json {
+  return op.error ? { status: op.status, error: clone(op.error) } : { status: op.status };
 }

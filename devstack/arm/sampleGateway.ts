@@ -2,6 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { childType, gatewayId, Json, newEtag } from './model';
 
+/** The subnet the sample gateway sits in (a PUT joins it: Microsoft.Network/virtualNetworks/subnets/join/action). */
+export function sampleGatewaySubnetId(subscriptionId: string, resourceGroup: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Network/virtualNetworks/${name}-vnet/subnets/appgw`;
+}
+
 /**
  * A gateway as Azure returns it after the usual portal set-up for this project: Standard_v2, a
  * user-assigned identity (for Key Vault), a public frontend, port 80 and 443, and an HTTP listener
@@ -24,7 +29,7 @@ export function sampleGateway(opts: {
     properties: { provisioningState: 'Succeeded', ...properties },
   });
   const ref = (collection: string, name: string): { id: string } => ({ id: `${gw}/${collection}/${name}` });
-  const subnetId = `/subscriptions/${opts.subscriptionId}/resourceGroups/${opts.resourceGroup}/providers/Microsoft.Network/virtualNetworks/${opts.name}-vnet/subnets/appgw`;
+  const subnetId = sampleGatewaySubnetId(opts.subscriptionId, opts.resourceGroup, opts.name);
   const storageFqdn = `acme${opts.name.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 16)}.z6.web.core.windows.net`;
   return {
     id: gw,

@@ -1,13 +1,42 @@
-/** What one ARM emulator holds: its resources, long-running operations, injected faults and counters. */
+/** What one ARM emulator holds: its resources, callers and roles, long-running operations, injected faults and counters. */
+import { BUILT_IN_ROLES } from './builtInRoles';
+import { Principals } from './identity';
 import { Json, lower, Operation, stamp, StoredGateway } from './model';
 import { normalise } from './normalise';
+import { Rbac } from './rbac';
 
 export type PutFault = 'conflict' | 'lroFailed';
+
+/**
+ * How the emulated gateway answers concurrent and conditional writes. The defaults are what Azure
+ * is documented to do; the other values exist for tests that need the older, kinder behaviour.
+ */
+export interface ArmBehaviour {
+  /**
+   * A PUT while another PUT of the same gateway runs. 'supersede' (default): accepted, and the
+   * earlier operation ends Canceled / CanceledAndSupersededDueToAnotherOperation (Azure/azure-cli#21156,
+   * the service team: "the previous one gets cancelled and superseded by the new one ... by design").
+   * 'conflict': refused 409 AnotherOperationInProgress, as older reports show.
+   */
+  readonly concurrentPut: 'supersede' | 'conflict';
+  /**
+   * 'ignore' (default): If-Match on a gateway PUT has no effect. ApplicationGateways_CreateOrUpdate
+   * declares no If-Match parameter (azure-rest-api-specs applicationGateway.json, 2024-05-01), and
+   * the network provider is reported to ignore ETags on PUT (azure-rest-api-specs#6789, an NSG).
+   * 'honour': 412 PreconditionFailed on a stale etag, for a test that wants optimistic concurrency.
+   */
+  readonly ifMatch: 'ignore' | 'honour';
+}
+
+export const DEFAULT_BEHAVIOUR: ArmBehaviour = { concurrentPut: 'supersede', ifMatch: 'ignore' };
 
 export interface ArmState {
   readonly subscriptionId: string;
   /** The emulator's base URL, known once the server listens. */
   url: string;
+  behaviour: ArmBehaviour;
+  readonly principals: Principals;
+  readonly rbac: Rbac;
   readonly gateways: Map<string, StoredGateway>;
   readonly publicIps: Map<string, Json>;
   readonly operations: Map<string, Operation>;
@@ -16,15 +45,22 @@ export interface ArmState {
   readonly requests: Array<{ method: string; path: string; status: number }>;
   readonly rejectedPuts: Array<{ status: number; code: string }>;
   putCount: number;
+  /** Accepted PUTs whose operation a later PUT canceled. */
+  canceledPuts: number;
   putDurationMs: number;
   maxConcurrentPutsSeen: number;
   readonly faults: PutFault[];
 }
 
-export function newArmState(subscriptionId: string): ArmState {
+export function newArmState(subscriptionId: string, behaviour: Partial<ArmBehaviour> = {}): ArmState {
+  const rbac = new Rbac();
+  for (const role of BUILT_IN_ROLES) rbac.defineRole(role);
   return {
     subscriptionId,
     url: '',
+    behaviour: { ...DEFAULT_BEHAVIOUR, ...behaviour },
+    principals: new Principals(),
+    rbac,
     gateways: new Map(),
     publicIps: new Map(),
     operations: new Map(),
@@ -33,6 +69,7 @@ export function newArmState(subscriptionId: string): ArmState {
     requests: [],
     rejectedPuts: [],
     putCount: 0,
+    canceledPuts: 0,
     putDurationMs: 50,
     maxConcurrentPutsSeen: 0,
     faults: [],

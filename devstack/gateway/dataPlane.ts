@@ -2,12 +2,15 @@
  * The emulated Application Gateway's data plane: it serves traffic on loopback the way the
  * gateway's current ARM configuration says it would.
  *
- * - `httpPort` stands in for frontend port 80: a request is routed like the gateway routes it
- *   (Http listener for the Host header → its rule → the url path map), and only a path rule for
- *   `/.well-known/acme-challenge/*` makes challenge files reachable. The file is read from the
- *   blob container the rule's storage backend stands for.
- * - `httpsPort` stands in for frontend port 443: the certificate is chosen by SNI from the Https
- *   listener for that host name, through its sslCertificate's Key Vault secret id.
+ * - `httpPort` stands in for frontend port 80 of the public frontend IP: a request is routed like
+ *   the gateway routes it (the listener chosen for the Host header → its rule → the url path map),
+ *   and only a path rule for `/.well-known/acme-challenge/*` makes challenge files reachable. The
+ *   file is read from the blob container the rule's storage backend stands for.
+ * - `httpsPort` stands in for frontend port 443: the certificate is that of the listener chosen for
+ *   the SNI name, through its sslCertificate's Key Vault secret id.
+ *
+ * Listener choice follows the v2 SKU (`chooseRoute` below): rules by priority, first match wins,
+ * so a wildcard or basic listener with a lower priority number shadows a specific one.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -46,7 +49,11 @@ function hostNamesOf(listener: Json): string[] {
   return p.hostName ? [p.hostName as string] : [];
 }
 
-/** Application Gateway host names may use `*` and `?` wildcards (multi-site listeners). */
+/**
+ * Host names may use `*` (any characters, dots included: `*.contoso.com` matches
+ * `customer1.b2b.contoso.com`) and `?` (one character); case-insensitive (azure-docs
+ * articles/application-gateway/multiple-site-overview.md, "Wildcard host names in listener").
+ */
 function hostMatches(pattern: string, host: string): boolean {
   const re = new RegExp(
     '^' + pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$',
@@ -54,28 +61,46 @@ function hostMatches(pattern: string, host: string): boolean {
   return re.test(host.toLowerCase());
 }
 
+/** Ids of the frontend IP configurations on a public IP: the data plane stands for that address. */
+function publicFrontends(gw: Json): Set<string> {
+  return new Set(items(gw, 'frontendIPConfigurations').filter((f) => f.properties?.publicIPAddress?.id).map((f) => lower(f.id)));
+}
+
 /**
- * The listener on `frontendPortNumber` that takes a request for `host`: a multi-site listener
- * whose host names match wins over a basic one (no host name), as on the real gateway.
+ * The rule and listener that take a request for `host` on public frontend port `port`, as a v2
+ * gateway chooses: "rule priority defines the order in which listeners are processed" (lowest
+ * number first, 1 to 20000), and the first listener that matches — frontend IP and port, then one
+ * of its host names, or any host for a basic listener without one — takes the request
+ * (azure-docs articles/application-gateway/configuration-listeners.md, "Order of processing
+ * listeners"; multiple-site-overview.md). Without priorities (v1, before API 2021-08-01) rules are
+ * processed in the order listed. A listener no rule uses serves nothing.
  */
-function findListener(gw: Json, protocol: 'Http' | 'Https', frontendPortNumber: number, host: string): Json | undefined {
-  const candidates = items(gw, 'httpListeners').filter(
-    (l) =>
-      lower(l.properties?.protocol) === lower(protocol) &&
-      byId(gw, 'frontendPorts', l.properties?.frontendPort)?.properties?.port === frontendPortNumber,
-  );
-  const multiSite = candidates.find((l) => hostNamesOf(l).some((h) => hostMatches(h, host)));
-  return multiSite ?? candidates.find((l) => hostNamesOf(l).length === 0);
+function chooseRoute(gw: Json, port: number, host: string): { listener: Json; rule: Json } | undefined {
+  const frontends = publicFrontends(gw);
+  const rules = items(gw, 'requestRoutingRules')
+    .map((rule, index) => ({ rule, index, priority: typeof rule.properties?.priority === 'number' ? (rule.properties.priority as number) : Infinity }))
+    .sort((a, b) => a.priority - b.priority || a.index - b.index);
+  for (const { rule } of rules) {
+    const listener = byId(gw, 'httpListeners', rule.properties?.httpListener);
+    if (!listener) continue;
+    const p = listener.properties ?? {};
+    if (!frontends.has(lower(p.frontendIPConfiguration?.id))) continue;
+    if (byId(gw, 'frontendPorts', p.frontendPort)?.properties?.port !== port) continue;
+    const names = hostNamesOf(listener);
+    if (names.length === 0 || names.some((h) => hostMatches(h, host))) return { listener, rule };
+  }
+  return undefined;
 }
 
-function ruleFor(gw: Json, listener: Json): Json | undefined {
-  return items(gw, 'requestRoutingRules').find((r) => lower(r.properties?.httpListener?.id) === lower(listener.id));
+/** The listener taking `host` on `port`, when it speaks `protocol` (an Http listener on 443 answers no TLS). */
+function findListener(gw: Json, protocol: 'Http' | 'Https', port: number, host: string): { listener: Json; rule: Json } | undefined {
+  const route = chooseRoute(gw, port, host);
+  return route && lower(route.listener.properties?.protocol) === lower(protocol) ? route : undefined;
 }
 
-/** Whether the routing for `listener` sends the ACME challenge path to a path rule (the storage backend). */
-function routesChallenges(gw: Json, listener: Json): boolean {
-  const rule = ruleFor(gw, listener);
-  if (!rule || lower(rule.properties?.ruleType) !== 'pathbasedrouting') return false;
+/** Whether `rule` sends the ACME challenge path to a path rule (the storage backend). */
+function routesChallenges(gw: Json, rule: Json): boolean {
+  if (lower(rule.properties?.ruleType) !== 'pathbasedrouting') return false;
   const map = byId(gw, 'urlPathMaps', rule.properties?.urlPathMap);
   return ((map?.properties?.pathRules as Json[] | undefined) ?? []).some((pr) =>
     ((pr.properties?.paths as string[] | undefined) ?? []).some((p) => lower(p) === ACME_CHALLENGE_PATH),
@@ -86,7 +111,7 @@ export async function startGatewayDataPlane(opts: {
   host?: string;
   httpPort?: number;
   httpsPort?: number;
-  gateway: () => any;
+  gateway: () => Json;
   challengeBlobBaseUrl: string;
   challengeBlobPrefix?: string;
   resolveSecret: (secretId: string) => Promise<{ chainPem: string[]; keyPem: string } | undefined>;
@@ -104,9 +129,9 @@ export async function startGatewayDataPlane(opts: {
       const path = new URL(req.url ?? '/', 'http://gateway.invalid').pathname;
       const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '');
       const gw = opts.gateway();
-      const listener = gw ? findListener(gw, 'Http', 80, hostHeader) : undefined;
+      const route = gw ? findListener(gw, 'Http', 80, hostHeader) : undefined;
       const match = /^\/\.well-known\/acme-challenge\/([^/]+)$/.exec(path);
-      if (!listener || !match || !routesChallenges(gw, listener) || !TOKEN.test(match[1]!)) {
+      if (!route || !match || !routesChallenges(gw, route.rule) || !TOKEN.test(match[1]!)) {
         reply(404, 'Not Found\n');
         return;
       }
@@ -131,7 +156,7 @@ export async function startGatewayDataPlane(opts: {
   const contexts = new Map<string, tls.SecureContext>();
   async function contextFor(servername: string): Promise<tls.SecureContext> {
     const gw = opts.gateway();
-    const listener = gw ? findListener(gw, 'Https', 443, servername) : undefined;
+    const listener = gw ? findListener(gw, 'Https', 443, servername)?.listener : undefined;
     if (!listener) {
       throw new Error(`no Https listener for ${servername}`);
     }
@@ -162,7 +187,7 @@ export async function startGatewayDataPlane(opts: {
     (req, res) => {
       const servername = (req.socket as tls.TLSSocket).servername;
       const gw = opts.gateway();
-      const listener = gw && typeof servername === 'string' ? findListener(gw, 'Https', 443, servername) : undefined;
+      const listener = gw && typeof servername === 'string' ? findListener(gw, 'Https', 443, servername)?.listener : undefined;
       res.writeHead(listener ? 200 : 421, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(listener ? `listener ${listener.name} for ${servername}\n` : 'Misdirected Request\n');
     },

@@ -22,6 +22,7 @@ export interface AppOnStackOptions extends LocalStackOptions {
 }
 
 export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
+  // The ARM emulator answers concurrent writes as Azure does (supersede, If-Match ignored) unless a test asks otherwise.
   const stack = await startLocalStack(options);
   // The settings go into process.env for the app to read; stop() puts the environment back.
   const environment = { ...process.env };

@@ -14,14 +14,15 @@ import { requirePebbleBinaries } from '../acme/binaries';
 import { startPebble, Pebble } from '../acme/pebble';
 import { startAzurite, Azurite, AZURITE_ACCOUNT, AZURITE_KEY } from '../azurite/azurite';
 import { startKeyVaultEmulator, KeyVaultEmulator } from '../keyvault/emulator';
-import { startArmEmulator, ArmEmulator } from '../arm/emulator';
+import { startArmEmulator, ArmEmulator, type ArmBehaviour } from '../arm/emulator';
 import { publicIpId } from '../arm/model';
-import { sampleGateway } from '../arm/sampleGateway';
+import { sampleGateway, sampleGatewaySubnetId } from '../arm/sampleGateway';
 import { startGatewayDataPlane, GatewayDataPlane } from '../gateway/dataPlane';
 
-/** The emulators accept any bearer token; a real credential is never involved. */
+/** The app's token: Key Vault accepts any bearer token; ARM knows this one as the app's identity. */
+const APP_TOKEN = 'test-token-not-a-secret';
 export const fakeCredential: TokenCredential = {
-  getToken: async () => ({ token: 'test-token-not-a-secret', expiresOnTimestamp: Date.now() + 3600_000 }),
+  getToken: async () => ({ token: APP_TOKEN, expiresOnTimestamp: Date.now() + 3600_000 }),
 };
 
 export interface LocalStack {
@@ -49,6 +50,8 @@ export interface LocalStackOptions {
   readonly challengePrefix?: string;
   /** Pebble requires External Account Binding; the app gets the matching settings. */
   readonly eab?: { readonly keyId: string; readonly hmacKey: string };
+  /** The gateway's answers to concurrent and conditional writes (default: what Azure does). */
+  readonly arm?: Partial<ArmBehaviour>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -70,15 +73,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const [azurite, keyVault, arm] = await Promise.all([
       startAzurite(),
       startKeyVaultEmulator({ ca }),
-      startArmEmulator({ ca, subscriptionId }),
+      startArmEmulator({ ca, subscriptionId, ...(options.arm ? { behaviour: options.arm } : {}) }),
     ]);
     stoppers.push(azurite.stop, keyVault.stop, arm.stop);
 
     const pipId = arm.addPublicIp(resourceGroup, `${gatewayName}-pip`, gatewayIp);
-    arm.addApplicationGateway(resourceGroup, gatewayName, sampleGateway({
-      subscriptionId, resourceGroup, name: gatewayName, publicIpId: pipId,
-      userAssignedIdentityId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/appgw-identity`,
+    const identityId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/appgw-identity`;
+    const gatewayId = arm.addApplicationGateway(resourceGroup, gatewayName, sampleGateway({
+      subscriptionId, resourceGroup, name: gatewayName, publicIpId: pipId, userAssignedIdentityId: identityId,
     }));
+    // The app's identity holds exactly the roles infra/ deploys (infra/roles.json), nothing more.
+    arm.grantDeployedRoles(arm.addPrincipal(APP_TOKEN).objectId, {
+      gateway: gatewayId, publicIp: pipId, subnet: sampleGatewaySubnetId(subscriptionId, resourceGroup, gatewayName), gatewayIdentity: identityId,
+    });
     void publicIpId;
 
     const service = new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
