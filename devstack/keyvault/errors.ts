@@ -83,15 +83,6 @@ export function beingRecovered(kind: ObjectKind, name: string): KvError {
   return new KvError(409, 'Conflict', `${TITLE[kind]} ${name} is currently being recovered and cannot be re-created; retry later.`, 'ObjectIsBeingRecovered');
 }
 
-/** Another write while a recover still runs (Azure/azure-sdk-for-js#35256, a real nightly failure). */
-export function recoverConflict(kind: ObjectKind, id: string): KvError {
-  return new KvError(
-    409,
-    'Conflict',
-    `There was a conflict while recovering the soft-deleted ${kind} '${id}'. This can happen when multiple operations are performed in parallel against the soft-deleted ${kind}. To avoid this error, perform operations against the soft-deleted ${kind} in a sequential manner.`,
-  );
-}
-
 /**
  * Purge under purge protection: 403 Forbidden with this message (microsoft/AzureTRE#1951 for
  * PurgeDeletedSecret, hashicorp/terraform-provider-azurerm#19502 for PurgeDeletedCertificate). The

@@ -15,7 +15,7 @@
  * their lifetime is managed by Key Vault). Whether they also show under /deletedsecrets is
  * unverified: here they do not.
  */
-import { beingDeleted, deletedNotFound, managedSecretReadOnly, purgeProtected, recoverConflict, secretNotFound } from './errors';
+import { beingDeleted, deletedNotFound, managedSecretReadOnly, purgeProtected, secretNotFound } from './errors';
 import type { Ctx, Reply } from './http';
 import type { Wire } from './json';
 import type { ObjectKind, Tombstone } from './model';
@@ -27,7 +27,6 @@ import type { Vault } from './vault';
 /** DELETE /certificates/{name}: "Deletes all versions of a certificate object along with its associated policy" (REST spec DeleteCertificate). */
 export function deleteCertificate(v: Vault, name: string): Reply {
   const rec = v.requireCert(name);
-  refuseWhileRecovered(v, 'certificate', name, `${v.url}/certificates/${rec.name}`);
   // The operation and a running issuance go with the certificate; a recover brings back versions,
   // placeholder and policy only.
   rec.pending = undefined;
@@ -82,7 +81,6 @@ export function deleteSecret(v: Vault, name: string): Reply {
   if (v.cert(name)) throw managedSecretReadOnly('delete', name);
   const entry = v.secret(name);
   if (!entry) throw secretNotFound(name);
-  refuseWhileRecovered(v, 'secret', name, `${v.url}/secrets/${entry.name}`);
   v.secrets.delete(name.toLowerCase());
   const t = bury(v, 'secret', entry.name, { secret: entry });
   return { status: 200, body: deletedSecretBody(v, t) };
@@ -132,11 +130,6 @@ function bury(v: Vault, kind: ObjectKind, name: string, held: Pick<Tombstone, 'c
   };
   v.tombstones.set(name.toLowerCase(), t);
   return t;
-}
-
-function refuseWhileRecovered(v: Vault, kind: ObjectKind, name: string, id: string): void {
-  const t = v.tombstone(name);
-  if (t?.kind === kind && t.phase === 'recovered') throw recoverConflict(kind, id);
 }
 
 function deletedOfKind(v: Vault, kind: ObjectKind): Tombstone[] {
