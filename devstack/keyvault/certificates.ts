@@ -178,6 +178,10 @@ export function updatePolicy(v: Vault, name: string, body: Wire): Reply {
   return { status: 200, body: rec.policy };
 }
 
+/**
+ * GET /certificates[?includePending]: REST spec GetCertificates, includePending "Specifies whether
+ * to include certificates which are not completely provisioned" (here: only a placeholder, no version).
+ */
 export function listCertificates(v: Vault, ctx: Ctx): Reply {
   const includePending = ctx.query.get('includePending') === 'true';
   const items = [...v.certs.values()]
