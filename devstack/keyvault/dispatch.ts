@@ -1,6 +1,6 @@
 /**
- * One request through the Key Vault emulator: challenge auth, injected faults, api-version and JSON
- * checks, then the route table.
+ * One request through the Key Vault emulator: challenge auth, injected faults, the background work
+ * due by now, api-version and JSON checks, then the route table.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultSpec } from './emulator';
@@ -32,6 +32,8 @@ export async function serve(req: IncomingMessage, res: ServerResponse, vault: Va
   }
 
   try {
+    // Background work (deletions, purges, recoveries, Self issuances) catches up with the clock first.
+    vault.tick();
     if (!url.searchParams.get('api-version')) throw new KvError(400, 'BadParameter', 'The api-version query parameter is required.');
     let body: Wire = {};
     if (raw.trim()) {

@@ -2,13 +2,15 @@
  * A Key Vault data-plane emulator (certificates and secrets) for tests, served over HTTPS so the
  * real `CertificateClient` and `SecretClient` talk to it unchanged.
  *
- * Its shapes follow what the SDK 4.10 sends and what recordings of the real service answer:
+ * It models the strictest documented behaviour of the real service; each module cites its sources.
  * - Challenge auth: the SDK's first request carries neither token nor body and expects a 401.
- * - `create` with issuer Unknown mints a placeholder version at once: until the merge,
- *   `GET /certificates/{name}` answers that disabled version (no `cer`, no `kid`/`sid`, a `pending`
- *   link). The SDK's `getCertificateOperation` reads the certificate before the operation, so a
- *   404 there would break it. The merge then creates a different, new version.
- * - Create, import and merge answer 409 while an operation is in progress, as the real vault does.
+ * - `create` mints a disabled placeholder version at once (no `cer`, `kid`/`sid`, a `pending` link):
+ *   with issuer Unknown it waits for the merge, which creates a new version; with issuer Self it
+ *   stays `inProgress` for `selfIssuanceDelayMs`. Deleting the operation keeps the placeholder.
+ * - Create and import answer 409 while an operation is in progress, while a plain secret holds the
+ *   name, and while a deleted object holds it (being deleted, deleted, purged, being recovered).
+ * - Soft delete with the vault's recovery level: delete, deleted, purge (403 under purge
+ *   protection), recover, each step taking `softDeleteDelayMs` in the background.
  * Only RSA keys are supported; anything this emulator does not do fails loudly with a 400.
  */
 import https from 'node:https';
@@ -17,6 +19,7 @@ import { issueServerCert, type PemPair } from '../tls/testCa';
 import { serve } from './dispatch';
 import { pathOf } from './http';
 import { derToPem, leafDer, sha1 } from './crypto';
+import { vaultSettings, type VaultSettingsInput } from './settings';
 import { Vault } from './vault';
 
 // ---------------------------------------------------------------------------------------------
@@ -46,6 +49,8 @@ export interface KeyVaultEmulator {
   stop(): Promise<void>;
   /** Test inspection (in-process, not over HTTP). */
   certificateNames(): string[];
+  /** Names of soft-deleted certificates, from the DELETE on (also while the deletion still runs). */
+  deletedCertificateNames(): string[];
   certificateVersions(name: string): CertificateVersionInfo[];
   pendingOperation(name: string): { status: OperationStatus; csrDer: Buffer } | undefined;
   /** The latest enabled version's chain and key, as the App Gateway reads them through the secret. */
@@ -57,7 +62,11 @@ export interface KeyVaultEmulator {
   privateKeyPems(): string[];
 }
 
-export interface KeyVaultEmulatorOptions {
+/**
+ * Vault settings (defaults: purge protection on, 90 days' retention, as infra/modules/keyVault.bicep;
+ * 250 ms per background step of delete/purge/recover and per Self issuance).
+ */
+export interface KeyVaultEmulatorOptions extends VaultSettingsInput {
   ca: PemPair;
   host?: string;
   port?: number;
@@ -68,7 +77,7 @@ export interface KeyVaultEmulatorOptions {
 export async function startKeyVaultEmulator(opts: KeyVaultEmulatorOptions): Promise<KeyVaultEmulator> {
   const host = opts.host ?? '127.0.0.1';
   const tlsPair = issueServerCert(opts.ca, { dns: ['localhost'], ips: [host === 'localhost' ? '127.0.0.1' : host] });
-  const vault = new Vault(opts.pageSize ?? 25);
+  const vault = new Vault(vaultSettings(opts), opts.pageSize ?? 25);
   const requests: KeyVaultEmulator['requests'] = [];
   const faults: Array<Required<Omit<FaultSpec, 'retryAfterSeconds'>> & { retryAfterSeconds?: number }> = [];
 
@@ -95,6 +104,8 @@ export async function startKeyVaultEmulator(opts: KeyVaultEmulatorOptions): Prom
         server.close(() => resolve());
       }),
     certificateNames: () => [...vault.certs.values()].map((c) => c.name).sort(),
+    deletedCertificateNames: () =>
+      [...vault.tombstones.values()].filter((t) => t.kind === 'certificate' && t.phase !== 'recovered').map((t) => t.name).sort(),
     certificateVersions: (name) =>
       (vault.cert(name)?.versions ?? []).map((v) => ({
         version: v.version,
@@ -113,7 +124,12 @@ export async function startKeyVaultEmulator(opts: KeyVaultEmulatorOptions): Prom
       return v && { chainPem: v.chainDer.map(derToPem), keyPem: v.keyPem, version: v.version };
     },
     injectFaults: (f) => faults.push({ match: () => true, ...f }),
+    // Deleted certificates' keys too: the vault still holds them until the purge.
     privateKeyPems: () =>
-      [...vault.certs.values()].flatMap((c) => [...c.versions.map((v) => v.keyPem), ...(c.pending ? [c.pending.keyPem] : [])]),
+      [...vault.certs.values(), ...[...vault.tombstones.values()].flatMap((t) => (t.cert ? [t.cert] : []))].flatMap((c) => [
+        ...c.versions.map((v) => v.keyPem),
+        ...(c.pending ? [c.pending.keyPem] : []),
+        ...(c.issuance ? [c.issuance.keyPem] : []),
+      ]),
   };
 }
