@@ -126,7 +126,7 @@ describe('faults 3, 4, 7 on one stack', () => {
 describe('fault 5: the host dies after every activity, once each', () => {
   const crashed = new Set<string>();
   onStack({ crashAfterActivity: (name, attempt) => attempt === 1 && !crashed.has(name) && (crashed.add(name), true) }, (app) => {
-    it('replays and re-runs each interrupted activity, still ending with one version, one PUT, no files, no duplicates', async () => {
+    it('replays and re-runs each interrupted activity, still ending with one version, at most one extra PUT, no files, no duplicates', async () => {
       const hosts = [randomHostname('c1'), randomHostname('c2')];
       const puts = app().stack.arm.putCount;
       const final = await issue(app(), hosts);
@@ -136,7 +136,11 @@ describe('fault 5: the host dies after every activity, once each', () => {
         expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(h)))).toHaveLength(1);
         expect(listenersFor(app(), h)).toHaveLength(1);
       }
-      expect(app().stack.arm.putCount).toBe(puts + 1);
+      // A host that dies right after startGatewayUpdate's PUT leaves that PUT in flight unrecorded; the
+      // re-run cannot see it (a GET during a PUT returns the configuration before it), so it writes once
+      // more and supersedes its own first PUT. Two PUTs at most, and every listener exactly once.
+      expect(app().stack.arm.putCount - puts).toBeGreaterThanOrEqual(1);
+      expect(app().stack.arm.putCount - puts).toBeLessThanOrEqual(2);
       expect((await challengeBlobNames(app())).length).toBe(0);
     });
   });
