@@ -8,9 +8,8 @@
 // Role names are unique per tenant and role ids (GUIDs) across the tenant: both derive from the
 // subscription and resource group, so prod and staging with the same names do not collide.
 //
-// The actions are infra/roles.json's customRoles.gatewayWriter.actions. They are still written out
-// here because test/unit/configContract.test.ts reads them from the Bicep text;
-// test/devstack/arm-deployed-roles.test.ts checks that this list and infra/roles.json agree.
+// The actions are infra/roles.json's customRoles.gatewayWriter.actions, the list the ARM emulator
+// grants the app in every test (test/devstack/arm-deployed-roles.test.ts proves it is enough).
 
 var definition = loadJsonContent('../roles.json').customRoles.gatewayWriter
 
@@ -22,20 +21,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     type: 'CustomRole'
     permissions: [
       {
-        actions: [
-          // GET the configuration, then PUT the merged configuration back.
-          'Microsoft.Network/applicationGateways/read'
-          'Microsoft.Network/applicationGateways/write'
-          // A PUT re-submits every linked resource and ARM checks join on each (LinkedAuthorizationFailed).
-          'Microsoft.Network/virtualNetworks/subnets/read'
-          'Microsoft.Network/virtualNetworks/subnets/join/action'
-          // The DNS pre-check reads the frontend's address; the PUT joins the public IP.
-          'Microsoft.Network/publicIPAddresses/read'
-          'Microsoft.Network/publicIPAddresses/join/action'
-          // Only when a WAF policy is linked to the gateway.
-          'Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/read'
-          'Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/join/action'
-        ]
+        actions: definition.actions
         notActions: definition.notActions
         dataActions: []
         notDataActions: []

@@ -160,7 +160,11 @@ describe('role assignments in infra/', () => {
     for (const assignment of assignments) expect(assignment).toMatch(/^resource[^\n]*\n\s*name:\s*guid\(/);
   });
 
-  it('lets the gateway writer role do a gateway PUT and nothing else', () => {
+  it('lets the gateway writer role do a gateway PUT and nothing else, from the one roles file the emulator also loads', () => {
+    const roles = JSON.parse(readFileSync(join(root, 'infra', 'roles.json'), 'utf8')) as {
+      customRoles: Record<string, { actions: string[] }>;
+    };
+    const writer = roles.customRoles.gatewayWriter?.actions ?? [];
     for (const action of [
       'Microsoft.Network/applicationGateways/read',
       'Microsoft.Network/applicationGateways/write',
@@ -168,9 +172,15 @@ describe('role assignments in infra/', () => {
       'Microsoft.Network/publicIPAddresses/join/action',
       'Microsoft.Network/virtualNetworks/subnets/join/action',
     ]) {
-      expect(bicep).toContain(`'${action}'`);
+      expect(writer).toContain(action);
     }
+    // Tracking the PUT's operation needs this at resource-group level, in its own narrow role.
+    expect(roles.customRoles.operationStatusReader?.actions).toEqual(['Microsoft.Network/locations/operations/read']);
+    for (const role of Object.values(roles.customRoles)) expect(role.actions.filter((a) => a === '*' || a.endsWith('/*'))).toEqual([]);
     expect(bicep).not.toMatch(/'Microsoft\.Network\/\*'|'\*'/);
+    const writerBicep = readFileSync(join(root, 'infra', 'modules', 'gatewayWriterRole.bicep'), 'utf8');
+    expect(writerBicep).toMatch(/loadJsonContent\('\.\.\/roles\.json'\)\.customRoles\.gatewayWriter/);
+    expect(writerBicep).toMatch(/actions:\s*definition\.actions/);
   });
 
   it('creates the vault in RBAC mode', () => {
