@@ -1,6 +1,8 @@
 /** Importing this module registers every activity. */
 import './getGatewayPublicIp';
 import './checkDnsResolution';
+import './checkKeyVaultName';
+import './recoverKeyVaultCertificate';
 import './createAcmeOrder';
 import './getAcmeHttp01Challenges';
 import './uploadChallengeFiles';

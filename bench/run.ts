@@ -20,13 +20,17 @@ const median = (xs: number[]) => {
 
 interface Row { readonly name: string; readonly value: string; readonly target?: string }
 
-function coldStart(): { ms: number; rssMb: number; heapMb: number } {
-  // A fresh Node process loads the compiled entry point, as the Functions host does on a cold start.
-  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+/**
+ * A fresh Node process loads what a publish deploys — the bundle `npm run build` writes
+ * (package.json "main") — as the Functions host does on a cold start. The bundle is built once;
+ * the timing covers the require of the entry point (all registrations), not Node's own start.
+ */
+async function coldStart(): Promise<{ ms: number; rssMb: number; heapMb: number }> {
+  const { buildApp } = await import('../scripts/build');
+  const entry = await buildApp();
   const sample = JSON.parse(require('node:fs').readFileSync(join(root, 'local.settings.sample.json'), 'utf8')).Values as Record<string, string>;
-  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(join(root, 'dist', 'functions', 'index.js'))});const ms=Number(process.hrtime.bigint()-t)/1e6;const m=process.memoryUsage();console.log(JSON.stringify({ms,rss:m.rss,heap:m.heapUsed}))`;
-  const samples = Array.from({ length: RUNS }, () => {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(entry)});const ms=Number(process.hrtime.bigint()-t)/1e6;const m=process.memoryUsage();console.log(JSON.stringify({ms,rss:m.rss,heap:m.heapUsed}))`;
+  const samples = Array.from({ length: Math.max(RUNS, 5) }, () => {
     const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...sample }, encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').pop() ?? '{}';
     return JSON.parse(line) as { ms: number; rss: number; heap: number };
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
     results.issuance = { appMs: median(appMs), baselineMs: median(baseMs), ratio, appSamples: appMs, baselineSamples: baseMs };
     rows.push({ name: 'issuance: app 202→Completed (median)', value: `${median(appMs).toFixed(0)} ms` });
     rows.push({ name: 'issuance: acme-client baseline (median)', value: `${median(baseMs).toFixed(0)} ms` });
-    rows.push({ name: 'issuance overhead ratio', value: `${ratio.toFixed(2)}×`, target: '≤ 1.3×' });
+    rows.push({ name: 'issuance overhead ratio', value: `${ratio.toFixed(2)}×`, target: '≤ 1.00×' });
   }
 
   // 2 + 5. Batch scaling and orchestration cost: 1, 10, 50 hostnames in one request, a fresh stack per run.
@@ -128,12 +132,12 @@ async function main(): Promise<void> {
     await stop();
     results.baselineBatch50 = { ms: median(times), samples: times };
     rows.push({ name: 'baseline: 50 orders at once with acme-client', value: `${median(times).toFixed(0)} ms` });
-    rows.push({ name: 'batch of 50: app vs baseline at 50', value: `${((batch[50] as { ms: number }).ms / median(times)).toFixed(2)}×` });
+    rows.push({ name: 'batch of 50: app vs baseline at 50', value: `${((batch[50] as { ms: number }).ms / median(times)).toFixed(2)}×`, target: '≤ 1.10×' });
   }
   const b1 = (batch[1] as { ms: number }).ms;
   const b50 = (batch[50] as { ms: number }).ms;
   results.batch = batch;
-  rows.push({ name: 'batch scaling: 50 vs 1', value: `${(b50 / b1).toFixed(2)}×`, target: '≤ 3×' });
+  rows.push({ name: 'batch scaling: 50 vs 1', value: `${(b50 / b1).toFixed(2)}×` });
 
   // 3. Concurrency: 10 single-hostname requests at once against one gateway.
   {
@@ -157,9 +161,9 @@ async function main(): Promise<void> {
   }
 
   // 4. Cold start of the entry point.
-  const cold = coldStart();
+  const cold = await coldStart();
   results.coldStart = cold;
-  rows.push({ name: 'cold start: load all registrations (median)', value: `${cold.ms.toFixed(0)} ms`, target: '≤ 400 ms' });
+  rows.push({ name: 'cold start: load all registrations (median)', value: `${cold.ms.toFixed(0)} ms`, target: '≤ 150 ms' });
   rows.push({ name: 'cold start: RSS / heap after load', value: `${cold.rssMb.toFixed(0)} MiB / ${cold.heapMb.toFixed(0)} MiB` });
 
   const width = Math.max(...rows.map((r) => r.name.length));

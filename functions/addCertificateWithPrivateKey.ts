@@ -11,6 +11,9 @@ import { getConfig } from '../lib/config';
 import { AppError } from '../lib/errors';
 import { importCertificateVersion } from '../lib/adapters/keyVaultImport';
 import { keyVaultError } from '../lib/adapters/keyVault';
+import { checkCertificateName, startRecovery } from '../lib/adapters/keyVaultNames';
+import { deletedMessage } from '../lib/keyVaultFailures';
+import { ErrorCodes } from '../lib/status';
 import { validateImport } from '../lib/importValidation';
 import { importInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
@@ -42,12 +45,21 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   const certificateName = keyVaultCertificateName(hostname);
   let version: string;
   try {
+    // Checked before anything is written: a soft-deleted certificate or another owner's name is a 409 with the fix.
+    const name = await checkCertificateName(config, certificateName, hostname);
+    if (!name.ok) return errorResponse(409, name.code, name.message);
+    if (name.state === 'deleted') {
+      if (!config.keyVault.recoverDeleted) return errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, deletedMessage(certificateName, name.scheduledPurgeDate));
+      await startRecovery(config, certificateName);
+      return errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, `Key Vault is recovering the deleted certificate ${certificateName} (KeyVaultRecoverDeletedCertificates is on); POST the same request again in a minute`);
+    }
     ({ version } = await importCertificateVersion(config, certificateName, hostname, validated));
   } catch (error) {
     const coded = error instanceof AppError ? error : keyVaultError('Importing the certificate into Key Vault', error);
     // Only the code and our own message: an SDK error can carry request ids and URLs.
     context.warn(`Import for ${hostname} failed: ${coded.message}`);
-    return errorResponse(coded.retryable ? 503 : 502, coded.code, coded.detail);
+    const conflict = coded.code === ErrorCodes.KeyVaultCertificateDeleted || coded.code === ErrorCodes.KeyVaultNameTaken;
+    return errorResponse(conflict ? 409 : coded.retryable ? 503 : 502, coded.code, coded.detail);
   }
 
   const instanceId = importInstanceId(hostname);

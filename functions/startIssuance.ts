@@ -33,7 +33,8 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
     return errorResponse(409, 'Conflict', 'The same set of hostnames is already being issued', { ...client.createHttpManagementPayload(instanceId) });
   }
   const gateway = gatewayTarget(getConfig());
-  const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bind: gateway } : { hostnames, gateway };
+  const recoverDeleted = getConfig().keyVault.recoverDeleted;
+  const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bind: gateway, recoverDeleted } : { hostnames, gateway, recoverDeleted };
   await client.startNew(mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates, { instanceId, input });
   context.log(`Started ${instanceId} for ${hostnames.length} hostname(s)`);
   return client.createCheckStatusResponse(request, instanceId);

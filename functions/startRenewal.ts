@@ -16,6 +16,7 @@ export async function startRenewal(client: DurableClient, options: { force: bool
     refreshGateway: config.renewal.refreshGateway,
     concurrency: config.renewal.concurrency,
     gateway: gatewayTarget(config),
+    recoverDeleted: config.keyVault.recoverDeleted,
   };
   await client.startNew(Orchestrators.RenewCertificates, { instanceId: RENEWAL_INSTANCE_ID, input });
   return true;

@@ -131,6 +131,9 @@ param renewalConcurrency int = 5
 @description('PUT the gateway right after a renewal instead of waiting for its ~4-hourly Key Vault poll.')
 param renewalRefreshGateway bool = false
 
+@description('Recover a soft-deleted certificate that holds a hostname\'s Key Vault name instead of failing with KeyVaultCertificateDeleted (purge protection keeps such names up to 90 days).')
+param keyVaultRecoverDeletedCertificates bool = false
+
 // ---------- hosting ----------
 
 @description('"container": container acme-challenge with anonymous blob read, behind a gateway path override /acme-challenge/. "staticWebsite": the $web container of a static website (enable it after deploying, see README).')
@@ -453,6 +456,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'RenewalRefreshGateway'
           value: renewalRefreshGateway ? 'true' : 'false'
+        }
+        {
+          name: 'KeyVaultRecoverDeletedCertificates'
+          value: keyVaultRecoverDeletedCertificates ? 'true' : 'false'
         }
       ]
     }

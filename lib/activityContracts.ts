@@ -12,6 +12,8 @@ export const Activities = {
   getGatewayPublicIp: 'getGatewayPublicIp',
   checkDnsResolution: 'checkDnsResolution',
   createAcmeOrder: 'createAcmeOrder',
+  checkKeyVaultName: 'checkKeyVaultName',
+  recoverKeyVaultCertificate: 'recoverKeyVaultCertificate',
   getAcmeHttp01Challenges: 'getAcmeHttp01Challenges',
   uploadChallengeFiles: 'uploadChallengeFiles',
   checkChallengeFiles: 'checkChallengeFiles',
@@ -95,6 +97,13 @@ export interface ManagedCertificate {
 export interface ActivityContracts {
   getGatewayPublicIp: { input: Record<string, never>; output: Outcome<{ ip: string }> };
   checkDnsResolution: { input: { hostname: Hostname; gatewayIp: string }; output: Outcome<{ chain: string[] }> };
+  /**
+   * Before any CA work: can the Key Vault certificate name take a version for this hostname?
+   * `deleted`: soft-deleted and recoverable; `KeyVaultNameTaken` for a secret, a foreign certificate or another hostname's.
+   */
+  checkKeyVaultName: { input: { hostname: Hostname; certificateName: string }; output: Outcome<{ state: 'free' | 'ours' | 'deleted'; scheduledPurgeDate?: string }> };
+  /** Starts recovering a soft-deleted certificate (KeyVaultRecoverDeletedCertificates); `checkKeyVaultName` tells when it is back. */
+  recoverKeyVaultCertificate: { input: { certificateName: string }; output: Outcome };
   /** A rate limit comes back as `AcmeRateLimited` with the CA's `retryAfterSeconds`. */
   createAcmeOrder: { input: { hostname: Hostname }; output: Outcome<{ orderUrl: string; status: string }> };
   getAcmeHttp01Challenges: { input: { orderUrl: string }; output: Outcome<{ challenges: Http01Challenge[] }> };

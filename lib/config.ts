@@ -35,6 +35,8 @@ export interface AppConfig {
     readonly baseUrl: string;
     readonly keyType: 'RSA';
     readonly keySize: 2048 | 3072 | 4096;
+    /** Recover a soft-deleted certificate that holds a hostname's name instead of failing (off: a deletion is usually deliberate). */
+    readonly recoverDeleted: boolean;
   };
   /** DNS servers for the ownership pre-check (host or host:port); empty = the system's resolvers. */
   readonly dnsServers: readonly string[];
@@ -70,6 +72,7 @@ export const Settings = {
   BlobContainerUrl: 'BlobContainerUrl',
   BlobChallengePrefix: 'BlobChallengePrefix',
   KeyVaultBaseUrl: 'KeyVaultBaseUrl',
+  KeyVaultRecoverDeletedCertificates: 'KeyVaultRecoverDeletedCertificates',
   CertificateKeyType: 'CertificateKeyType',
   CertificateKeySize: 'CertificateKeySize',
   DnsServers: 'DnsServers',
@@ -191,6 +194,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
       baseUrl: r.url(Settings.KeyVaultBaseUrl, r.required(Settings.KeyVaultBaseUrl)),
       keyType: r.oneOf(Settings.CertificateKeyType, r.withDefault(Settings.CertificateKeyType, 'RSA'), ['RSA'] as const) as 'RSA',
       keySize: r.oneOf(Settings.CertificateKeySize, keySize, [2048, 3072, 4096]) as 2048 | 3072 | 4096,
+      recoverDeleted: r.boolean(Settings.KeyVaultRecoverDeletedCertificates, false),
     },
     dnsServers: (r.optional(Settings.DnsServers) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     maxHostnamesPerRequest: r.integer(Settings.MaxHostnamesPerRequest, 50, 1, 100),

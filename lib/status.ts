@@ -6,6 +6,8 @@
 export const Steps = {
   GetApplicationGatewayPublicIp: 'GetApplicationGatewayPublicIpStep',
   CheckDnsResolution: 'CheckDnsResolutionStep',
+  /** The Key Vault name can take a version for the hostname (not soft-deleted, not a secret's or another hostname's). */
+  CheckKeyVaultName: 'CheckKeyVaultNameStep',
   GetAcmeOrder: 'GetAcmeOrderStep',
   GetAcmeHttp01Challenge: 'GetAcmeHttp01ChallengeStep',
   UploadValidationFileToBlobStorage: 'UploadValidationFileToBlobStorageStep',
@@ -42,6 +44,10 @@ export const ErrorCodes = {
   AcmeServerError: 'AcmeServerError',
   KeyVaultAccessDenied: 'KeyVaultAccessDenied',
   KeyVaultError: 'KeyVaultError',
+  /** Soft-delete holds the certificate's name: recover it (or let the app, KeyVaultRecoverDeletedCertificates). */
+  KeyVaultCertificateDeleted: 'KeyVaultCertificateDeleted',
+  /** The name belongs to a secret, a certificate the app does not manage, or another hostname's certificate. */
+  KeyVaultNameTaken: 'KeyVaultNameTaken',
   BlobStorageError: 'BlobStorageError',
   ApplicationGatewayNotFound: 'ApplicationGatewayNotFound',
   ApplicationGatewayPublicIpNotFound: 'ApplicationGatewayPublicIpNotFound',

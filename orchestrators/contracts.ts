@@ -31,6 +31,8 @@ export interface IssueCertificateInput {
   readonly hostname: Hostname;
   /** Where to bind the certificate; absent for a batch's or a renewal's children, whose parent binds them all at once. */
   readonly bind?: GatewayTarget;
+  /** KeyVaultRecoverDeletedCertificates: recover a soft-deleted certificate of this name rather than fail. */
+  readonly recoverDeleted?: boolean;
 }
 
 /** A certificate issued into Key Vault for one hostname. */
@@ -52,6 +54,7 @@ export interface IssueCertificateOutput {
 export interface IssueCertificatesInput {
   readonly hostnames: readonly Hostname[];
   readonly gateway: GatewayTarget;
+  readonly recoverDeleted?: boolean;
 }
 
 export interface IssueCertificatesOutput {
@@ -68,6 +71,7 @@ export interface RenewCertificatesInput {
   readonly refreshGateway: boolean;
   readonly concurrency: number;
   readonly gateway: GatewayTarget;
+  readonly recoverDeleted?: boolean;
 }
 
 export interface RenewalReport {

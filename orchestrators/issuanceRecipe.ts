@@ -7,7 +7,8 @@ import type { OrchestrationContext } from 'durable-functions';
 import { Activities, ActivityOutput, Http01Challenge } from '../lib/activityContracts';
 import type { Hostname } from '../lib/hostnames';
 import { keyVaultCertificateName } from '../lib/naming';
-import { fail } from '../lib/outcome';
+import { deletedFailure } from '../lib/keyVaultFailures';
+import { Outcome, fail } from '../lib/outcome';
 import { ErrorCodes, Steps, StepName } from '../lib/status';
 import type { IssuanceResult } from './contracts';
 import { CLEANUP_RETRY, Step, activity, all, call, log, sleep } from './durableCalls';
@@ -16,6 +17,8 @@ export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => voi
 
 /** Order polling: 1 s doubling to 30 s, at most 20 polls (~8 min); Let's Encrypt validates in seconds. */
 export const ORDER_POLL = { firstSeconds: 1, maxSeconds: 30, maxPolls: 20 } as const;
+/** Recovering a soft-deleted certificate takes seconds in Key Vault; checked every 5 s for up to 5 minutes. */
+export const RECOVERY_POLL = { everySeconds: 5, maxChecks: 60 } as const;
 /** A rate limit is waited out on a durable timer if it lifts within an hour, at most twice. */
 export const RATE_LIMIT = { maxWaitSeconds: 3600, maxWaits: 2 } as const;
 
@@ -30,6 +33,27 @@ function* pollOrder(context: OrchestrationContext, orderUrl: string, until: read
     delay = Math.min(delay * 2, ORDER_POLL.maxSeconds);
   }
   return fail(ErrorCodes.AcmeOrderTimedOut, `The CA did not finish the order within ${ORDER_POLL.maxPolls} polls; it may be overloaded. Try again later.`);
+}
+
+/**
+ * The Key Vault name must be able to take a version for this hostname before the CA is asked
+ * anything: a soft-deleted certificate or a secret of that name would otherwise make the run fail
+ * after a validation was spent. A soft-deleted one is recovered when the setting allows.
+ */
+function* checkKeyVaultName(context: OrchestrationContext, hostname: Hostname, certificateName: string, recoverDeleted: boolean, report: Report): Step<Outcome> {
+  let name = yield* call(context, Activities.checkKeyVaultName, { hostname, certificateName });
+  if (!name.ok || name.state !== 'deleted') return name;
+  if (!recoverDeleted) return deletedFailure(certificateName, name.scheduledPurgeDate);
+  report(Steps.CheckKeyVaultName, `Recovering the deleted Key Vault certificate ${certificateName}`);
+  const started = yield* call(context, Activities.recoverKeyVaultCertificate, { certificateName });
+  if (!started.ok) return started;
+  for (let checks = 0; checks < RECOVERY_POLL.maxChecks; checks += 1) {
+    yield* sleep(context, RECOVERY_POLL.everySeconds);
+    name = yield* call(context, Activities.checkKeyVaultName, { hostname, certificateName });
+    // Until the recovered certificate is readable again the name looks free; Key Vault still refuses a create then.
+    if (!name.ok || name.state === 'ours') return name;
+  }
+  return fail(ErrorCodes.KeyVaultCertificateDeleted, `Key Vault did not finish recovering ${certificateName} within ${(RECOVERY_POLL.everySeconds * RECOVERY_POLL.maxChecks) / 60} minutes; try again later`);
 }
 
 /** RFC 8555 §7.4: a new order, waiting out a short rate limit on durable timers. */
@@ -77,7 +101,7 @@ function* cleanUp(context: OrchestrationContext, hostname: Hostname, pending: re
   return warning;
 }
 
-export function* issueOneCertificate(context: OrchestrationContext, hostname: Hostname, report: Report): Step<IssuanceResult> {
+export function* issueOneCertificate(context: OrchestrationContext, hostname: Hostname, report: Report, recoverDeleted = false): Step<IssuanceResult> {
   const certificateName = keyVaultCertificateName(hostname);
 
   report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP');
@@ -87,6 +111,10 @@ export function* issueOneCertificate(context: OrchestrationContext, hostname: Ho
   report(Steps.CheckDnsResolution, `Checking that ${hostname} resolves to ${ip.ip}`);
   const dns = yield* call(context, Activities.checkDnsResolution, { hostname, gatewayIp: ip.ip });
   if (!dns.ok) return dns;
+
+  report(Steps.CheckKeyVaultName, `Checking that Key Vault can store the certificate as ${certificateName}`);
+  const named = yield* checkKeyVaultName(context, hostname, certificateName, recoverDeleted, report);
+  if (!named.ok) return named;
 
   report(Steps.GetAcmeOrder, `Creating the ACME order for ${hostname}`);
   const order = yield* createOrder(context, hostname, report);

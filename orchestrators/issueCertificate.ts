@@ -15,12 +15,12 @@ import { inputOf, log } from './durableCalls';
 import { Report, issueOneCertificate } from './issuanceRecipe';
 
 export const issueCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { hostname, bind } = inputOf(context, Orchestrators.IssueCertificate);
+  const { hostname, bind, recoverDeleted } = inputOf(context, Orchestrators.IssueCertificate);
   const report: Report = (step, message) => context.df.setCustomStatus(progress(step, message));
 
   let result: IssuanceResult;
   try {
-    result = yield* issueOneCertificate(context, hostname, report);
+    result = yield* issueOneCertificate(context, hostname, report, recoverDeleted === true);
   } catch (error) {
     result = { ok: false, ...toCodedFailure(error) };
   }

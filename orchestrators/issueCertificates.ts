@@ -12,7 +12,7 @@ import { IssuedCertificate, IssueCertificatesOutput, Orchestrators } from './con
 import { TypedTask, first, inputOf, settled, subOrchestration } from './durableCalls';
 
 export const issueCertificatesOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { hostnames, gateway } = inputOf(context, Orchestrators.IssueCertificates);
+  const { hostnames, gateway, recoverDeleted } = inputOf(context, Orchestrators.IssueCertificates);
   const states: Record<string, HostnameProgress> = Object.fromEntries(
     hostnames.map((h) => [h, { status: 'Pending', instanceId: issuanceInstanceId(h) } satisfies HostnameProgress]),
   );
@@ -22,7 +22,7 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   // so users polling the batch see progress rather than "Pending" until the slowest one finishes.
   const remaining = new Map<TypedTask<unknown>, Hostname>();
   const children = hostnames.map((h) => {
-    const task = subOrchestration(context, Orchestrators.IssueCertificate, { hostname: h }, issuanceInstanceId(h));
+    const task = subOrchestration(context, Orchestrators.IssueCertificate, { hostname: h, ...(recoverDeleted ? { recoverDeleted } : {}) }, issuanceInstanceId(h));
     remaining.set(task, h);
     return task;
   });

@@ -59,7 +59,7 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     const chunk = due.slice(i, i + concurrency);
     context.df.setCustomStatus(progress(Steps.RenewCertificates, `Renewing ${i + 1}–${i + chunk.length} of ${due.length} due certificate(s)`));
     const tasks = chunk.map(({ hostname }) =>
-      subOrchestration(context, Orchestrators.IssueCertificate, { hostname }, `renew-${nameStem(hostname)}-${runTag}`),
+      subOrchestration(context, Orchestrators.IssueCertificate, { hostname, ...(input.recoverDeleted ? { recoverDeleted: true } : {}) }, `renew-${nameStem(hostname)}-${runTag}`),
     );
     let outputs;
     try {

@@ -7,33 +7,17 @@ import type { CertificateVersion } from '../activityContracts';
 import type { AppConfig } from '../config';
 import { certificateClient } from '../clients';
 import { csrCoversExactly, csrDerToPem, pemChainToDer, readCsrNames } from '../csr';
-import { AppError, isCredentialError } from '../errors';
+import { AppError } from '../errors';
 import { Outcome, fail } from '../outcome';
 import { ErrorCodes } from '../status';
+import { MANAGED_BY, keyVaultError } from './keyVaultCommon';
+import { conflictError } from './keyVaultNames';
 
-/** Tags that mark a certificate as ours and tell renewal what it needs. */
-export const Tags = {
-  ManagedBy: 'managed-by',
-  Hostnames: 'hostnames',
-  AcmeDirectory: 'acme-directory',
-  /** `imported` on certificates the user brought: renewal reports them but never renews them. */
-  Source: 'source',
-} as const;
-export const IMPORTED_SOURCE = 'imported';
-export const MANAGED_BY = 'appgw-acme-robot';
+export { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVaultCommon';
 
 interface RestLike {
   statusCode?: number;
   code?: string;
-}
-
-export function keyVaultError(action: string, error: unknown): AppError {
-  const { statusCode, code } = error as RestLike;
-  if (isCredentialError(error) || statusCode === 401 || statusCode === 403) {
-    return new AppError('KeyVaultAccessDenied', `${action}: Key Vault denied access (${code ?? statusCode}); the function's identity needs "Key Vault Certificates Officer" and "Key Vault Secrets Officer", and the vault firewall must admit the function`);
-  }
-  const retryable = statusCode === undefined || statusCode === 408 || statusCode === 429 || statusCode >= 500;
-  return new AppError('KeyVaultError', `${action} failed${statusCode ? ` (HTTP ${statusCode}${code ? ` ${code}` : ''})` : ''}`, retryable);
 }
 
 export function secretIdFor(config: AppConfig, certificateName: string): string {
@@ -103,8 +87,11 @@ export async function createCsr(config: AppConfig, name: string, hostname: strin
   try {
     await client.beginCreateCertificate(name, policyFor(config, hostname), { tags });
   } catch (error) {
-    // 409: a pending operation appeared between our read and create (a concurrent replay): use it.
+    // A 409 for a pending operation (one appeared between our read and create: a concurrent
+    // replay) means "use it"; a soft-deleted name or a secret's name is final, never retried.
     if ((error as RestLike).statusCode !== 409) throw keyVaultError('Creating the certificate in Key Vault', error);
+    const final = conflictError(error, name, 'Creating the certificate in Key Vault');
+    if (final) throw final;
   }
   const created = await pendingCsr(config, name);
   if (!created) throw new AppError('KeyVaultError', 'Key Vault did not return a CSR for the new certificate', true);

@@ -13,6 +13,7 @@ import { certificateClient } from '../clients';
 import { AppError } from '../errors';
 import type { Hostname } from '../hostnames';
 import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVault';
+import { conflictError } from './keyVaultNames';
 
 /** `source=imported` and no `acme-directory`: renewal lists these but never re-issues them. */
 
@@ -107,6 +108,8 @@ export async function importCertificateVersion(config: AppConfig, certificateNam
     imported = await attempt();
   } catch (error) {
     if ((error as RestLike).statusCode !== 409) throw keyVaultError('Importing the certificate into Key Vault', error);
+    const final = conflictError(error, certificateName, 'Importing the certificate into Key Vault');
+    if (final) throw final;
     try {
       await client.deleteCertificateOperation(certificateName);
       imported = await attempt();

@@ -1,0 +1,103 @@
+/**
+ * Whether a Key Vault certificate name can take a new version for a hostname, found out before
+ * anything is asked of the CA. Key Vault answers 409 on create or import for three different
+ * reasons, and only one of them is "wait": a pending operation (body code `Forbidden`, docs
+ * "Certificate creation methods"), a soft-deleted certificate of that name (`Conflict` with
+ * innererror `ObjectIsDeletedButRecoverable`; held up to the retention period — 90 days with purge
+ * protection, as infra/ deploys — unless recovered; docs "Azure Key Vault soft-delete overview"),
+ * or a secret of that name (certificates and secrets share a name space: a certificate's secret
+ * has its name; certificate FAQ). The last two are never retried blindly.
+ */
+import type { AppConfig } from '../config';
+import { certificateClient, secretClient } from '../clients';
+import { AppError } from '../errors';
+import type { Hostname } from '../hostnames';
+import { deletedMessage, takenMessage } from '../keyVaultFailures';
+import { Outcome, fail } from '../outcome';
+import { ErrorCodes } from '../status';
+import { MANAGED_BY, Tags, keyVaultError } from './keyVaultCommon';
+
+interface RestLike {
+  statusCode?: number;
+  code?: string;
+  details?: { error?: { code?: string; innerError?: { code?: string }; innererror?: { code?: string } } };
+}
+
+/** `moving`: a delete or recovery still under way (ObjectIsBeingDeleted/-Recovered): it passes by itself. */
+export type Conflict = 'pending' | 'deleted' | 'moving' | 'secret';
+
+/** Which of Key Vault's 409s this is, from the error body (code, innererror). */
+export function conflictKind(error: unknown): Conflict | undefined {
+  const { statusCode, code, details } = error as RestLike;
+  if (statusCode !== 409) return undefined;
+  const inner = details?.error?.innerError?.code ?? details?.error?.innererror?.code;
+  if (inner === 'ObjectIsDeletedButRecoverable') return 'deleted';
+  if (inner === 'ObjectIsBeingDeleted' || inner === 'ObjectIsBeingRecovered') return 'moving';
+  if ((code ?? details?.error?.code) === 'Forbidden') return 'pending';
+  return 'secret';
+}
+
+function deletedError(name: string, action: string): AppError {
+  return new AppError(ErrorCodes.KeyVaultCertificateDeleted, `${action}: ${deletedMessage(name)}`);
+}
+
+function takenError(name: string, what: string): AppError {
+  return new AppError(ErrorCodes.KeyVaultNameTaken, takenMessage(name, what));
+}
+
+/** A coded error for a create or import refused with 409, or undefined when it is a pending operation. */
+export function conflictError(error: unknown, name: string, action: string): AppError | undefined {
+  const kind = conflictKind(error);
+  if (kind === 'deleted') return deletedError(name, action);
+  if (kind === 'secret') return takenError(name, 'a secret that is not this certificate\'s');
+  // A recovery (or deletion) still settling: retried by the durable policy, it passes in seconds.
+  if (kind === 'moving') return new AppError(ErrorCodes.KeyVaultError, `${action}: Key Vault is still recovering or deleting "${name}"`, true);
+  return undefined;
+}
+
+export type NameState = Outcome<{ state: 'free' | 'ours' | 'deleted'; scheduledPurgeDate?: string }>;
+
+/**
+ * Read-only. `free`: no certificate or secret of that name; `ours`: a certificate this app manages
+ * for exactly this hostname; `deleted`: soft-deleted (recoverable). Anything else is
+ * `KeyVaultNameTaken`: a plain secret, a certificate the app does not manage, or one whose
+ * `hostnames` tag names another hostname (no write may land in another hostname's certificate).
+ */
+export async function checkCertificateName(config: AppConfig, name: string, hostname: Hostname): Promise<NameState> {
+  const certificates = certificateClient(config);
+  try {
+    const existing = await certificates.getCertificate(name);
+    const tags = existing.properties.tags ?? {};
+    if (tags[Tags.ManagedBy] !== MANAGED_BY) return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a certificate this app does not manage (no managed-by tag)').detail);
+    const named = (tags[Tags.Hostnames] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    if (!named.includes(hostname)) return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, `the certificate of ${named.join(', ') || 'no hostname'}`).detail);
+    return { ok: true, state: 'ours' };
+  } catch (error) {
+    if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading certificate ${name}`, error);
+  }
+  try {
+    const deleted = await certificates.getDeletedCertificate(name);
+    return { ok: true, state: 'deleted', ...(deleted.scheduledPurgeDate ? { scheduledPurgeDate: deleted.scheduledPurgeDate.toISOString() } : {}) };
+  } catch (error) {
+    if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading deleted certificate ${name}`, error);
+  }
+  try {
+    await secretClient(config).getSecret(name);
+    return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a secret').detail);
+  } catch (error) {
+    const status = (error as RestLike).statusCode;
+    if (status === 404) return { ok: true, state: 'free' };
+    throw keyVaultError(`Reading secret ${name}`, error);
+  }
+}
+
+/** Starts the recovery of a soft-deleted certificate (its key and secret come back with it); callers poll `checkCertificateName`. */
+export async function startRecovery(config: AppConfig, name: string): Promise<void> {
+  try {
+    await certificateClient(config).beginRecoverDeletedCertificate(name);
+  } catch (error) {
+    // Already recovering or recovered (a replay): the next check tells.
+    if ((error as RestLike).statusCode === 409) return;
+    throw keyVaultError(`Recovering deleted certificate ${name}`, error);
+  }
+}
