@@ -1,9 +1,13 @@
 /**
  * An HTTPS proxy in front of Pebble that can answer new-order with 429 + Retry-After, as Let's
- * Encrypt does when a rate limit is hit. It keeps the Host header, so Pebble builds every URL
- * (and checks every JWS "url", RFC 8555 §6.4) against the proxy's address.
+ * Encrypt does when a rate limit is hit, and that enforces the CSR rules Pebble does not: a CN of
+ * more than 64 octets is refused at finalize with `badCSR` "CN was longer than 64 bytes", as
+ * Boulder did until 2024 (letsencrypt/boulder csr/csr.go, before commit 412e959) and as RFC 5280's
+ * ub-common-name requires. It keeps the Host header, so Pebble builds every URL (and checks every
+ * JWS "url", RFC 8555 §6.4) against the proxy's address.
  */
 import { createServer, request } from 'node:https';
+import forge from 'node-forge';
 import { AddressInfo } from 'node:net';
 import { PemPair, issueServerCert } from '../tls/testCa';
 
@@ -20,6 +24,8 @@ export interface AcmeProxy {
   readonly rateLimited: number;
   /** Every request that reached the proxy: the app's ACME traffic, for benchmarks. */
   readonly requestCount: number;
+  /** The CSRs sent to finalize (PEM), in order. */
+  readonly finalizedCsrs: string[];
   stop(): Promise<void>;
 }
 
@@ -31,6 +37,7 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   let requestCount = 0;
   let renewalWindow: ((certId: string) => { start: Date; end: Date } | undefined) | undefined;
   const renewalInfoRequests: string[] = [];
+  const finalizedCsrs: string[] = [];
   const pems = issueServerCert(opts.ca);
   const server = createServer({ key: pems.keyPem, cert: pems.certPem }, (req, res) => {
     requestCount += 1;
@@ -66,6 +73,29 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
       res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many new orders recently', status: 429 }));
       return;
     }
+    if (req.method === 'POST' && req.url?.startsWith('/finalize-order/')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const refusal = checkFinalizeCsr(body, finalizedCsrs);
+        if (refusal) {
+          res.writeHead(400, { 'Content-Type': 'application/problem+json' });
+          res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:badCSR', detail: refusal, status: 400 }));
+          return;
+        }
+        const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        forward.on('error', () => {
+          res.writeHead(502);
+          res.end();
+        });
+        forward.end(body);
+      });
+      return;
+    }
     const forward = request(
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
       (up) => {
@@ -97,6 +127,24 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
       renewalWindow = window;
     },
     renewalInfoRequests,
+    finalizedCsrs,
     stop: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/** The refusal for a finalize request's CSR (RFC 8555 §7.4: payload `{csr}` in base64url DER), or undefined. */
+function checkFinalizeCsr(body: Buffer, seen: string[]): string | undefined {
+  try {
+    const jws = JSON.parse(body.toString('utf8')) as { payload: string };
+    const { csr } = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as { csr: string };
+    const der = Buffer.from(csr, 'base64url');
+    const request = forge.pki.certificationRequestFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary'))));
+    seen.push(forge.pki.certificationRequestToPem(request));
+    const cn = request.subject.getField('CN')?.value as string | undefined;
+    if (cn !== undefined && Buffer.byteLength(cn, 'utf8') > 64) return 'CN was longer than 64 bytes';
+    return undefined;
+  } catch {
+    // Not something this check can read (an EC key forge does not parse): Pebble judges it.
+    return undefined;
+  }
 }
