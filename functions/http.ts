@@ -11,12 +11,30 @@ export function errorResponse(status: number, code: HttpErrorCode, message: stri
   return { status, jsonBody: { error: { code, message }, ...extra }, headers: { 'Content-Type': 'application/json' } };
 }
 
-/** Reads at most MAX_BODY_BYTES + 1 so an oversized body is refused without buffering all of it. */
+/**
+ * Reads the body, refusing it with 413 as soon as it passes MAX_BODY_BYTES — declared or not: a
+ * body sent without Content-Length (chunked) is read chunk by chunk and never buffered past the bound.
+ */
 export async function readBody(request: HttpRequest): Promise<{ ok: true; text: string } | { ok: false; response: HttpResponseInit }> {
+  const tooLarge = { ok: false as const, response: errorResponse(413, 'PayloadTooLarge', `The body is larger than ${MAX_BODY_BYTES} bytes`) };
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) return { ok: false, response: errorResponse(413, 'PayloadTooLarge', `The body is larger than ${MAX_BODY_BYTES} bytes`) };
+  if (declared > MAX_BODY_BYTES) return tooLarge;
   try {
-    return { ok: true, text: await request.text() };
+    if (!request.body) return { ok: true, text: '' };
+    const reader = request.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return tooLarge;
+      }
+      chunks.push(value);
+    }
+    return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
   } catch {
     return { ok: false, response: errorResponse(400, 'InvalidInput', 'The body could not be read') };
   }

@@ -15,6 +15,7 @@ import { KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import { forge } from './forge';
 import type { Hostname } from './hostnames';
 import { Failure, Outcome, fail } from './outcome';
+import { checkKeyEncryptionCost } from './keyEncryption';
 import { ErrorCodes } from './status';
 
 export interface ImportRequest {
@@ -45,6 +46,10 @@ export type ImportValidation = Outcome<ValidImport>;
 export const MAX_CHAIN_LENGTH = 10;
 /** Application Gateway and Key Vault take RSA 2048 bits and up; smaller keys are refused by CAs too. */
 export const MIN_RSA_BITS = 2048;
+/** Key Vault's RSA key sizes are 2048, 3072 and 4096 (docs "About keys"); larger ones also cost more to check. */
+export const MAX_RSA_BITS = 4096;
+/** A password is typed or generated, not a document: this is ample. */
+export const MAX_PASSWORD_BYTES = 1024;
 const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
 const KEY_FIELD = 'hostnames[0].privatekey';
@@ -215,7 +220,8 @@ function isEncryptedPkcs8(der: Buffer): boolean | undefined {
   }
 }
 
-type KeySource = { format: 'pem'; key: string; encrypted: boolean } | { format: 'der'; key: Buffer; encrypted: boolean };
+/** `pkcs8Der`: the EncryptedPrivateKeyInfo whose KDF cost is bounded before decrypting (absent for legacy PEM encryption). */
+type KeySource = { format: 'pem'; key: string; encrypted: boolean; pkcs8Der?: Buffer } | { format: 'der'; key: Buffer; encrypted: boolean };
 
 function keySource(value: unknown): Parsed<KeySource> {
   const read = readField(value, KEY_FIELD);
@@ -234,7 +240,7 @@ function keySource(value: unknown): Parsed<KeySource> {
   }
   const block = keys[0] as PemBlock;
   const encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/i.test(block.headers['Proc-Type'] ?? '');
-  return { ok: true, value: { format: 'pem', key: block.text, encrypted } };
+  return { ok: true, value: { format: 'pem', key: block.text, encrypted, ...(block.label === 'ENCRYPTED PRIVATE KEY' ? { pkcs8Der: block.der } : {}) } };
 }
 
 function decodeDer(der: Buffer, passphrase: string | undefined): KeyObject {
@@ -258,6 +264,13 @@ function parsePrivateKey(value: unknown, password: unknown): Parsed<KeyObject> {
   const { encrypted } = source.value;
   const passphrase = typeof password === 'string' ? password : undefined;
   if (encrypted && passphrase === undefined) return invalid(`${KEY_FIELD} is encrypted: send its password in ${PASSWORD_FIELD}`);
+  if (passphrase !== undefined && Buffer.byteLength(passphrase, 'utf8') > MAX_PASSWORD_BYTES) return invalid(`${PASSWORD_FIELD} is longer than ${MAX_PASSWORD_BYTES} bytes`);
+  // The caller chose the KDF's cost: bound it before Node spends it on the event loop.
+  const encryptedInfo = source.value.format === 'der' ? (encrypted ? source.value.key : undefined) : source.value.pkcs8Der;
+  if (encryptedInfo) {
+    const cost = checkKeyEncryptionCost(encryptedInfo, KEY_FIELD);
+    if (!cost.ok) return cost;
+  }
   let key: KeyObject;
   try {
     key =
@@ -273,6 +286,7 @@ function parsePrivateKey(value: unknown, password: unknown): Parsed<KeyObject> {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
     if ((details.modulusLength ?? 0) < MIN_RSA_BITS) return invalid(`${KEY_FIELD} is an RSA key of ${details.modulusLength ?? 0} bits; at least ${MIN_RSA_BITS} are required`);
+    if ((details.modulusLength ?? 0) > MAX_RSA_BITS) return invalid(`${KEY_FIELD} is an RSA key of ${details.modulusLength ?? 0} bits; Key Vault imports at most ${MAX_RSA_BITS}`);
   } else if (key.asymmetricKeyType === 'ec') {
     if (!EC_CURVES.has(details.namedCurve ?? '')) return invalid(`${KEY_FIELD} is an EC key on curve ${details.namedCurve ?? 'unknown'}; P-256, P-384 or P-521 is required`);
   } else {
