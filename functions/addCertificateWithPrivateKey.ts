@@ -27,7 +27,7 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   if (!body.ok) return body.response;
   const json = parseJsonBody(body.text, request.headers.get('content-type'));
   if (!json.ok) return errorResponse(400, json.code, json.message);
-  const entries = parseHostnameEntries(json.value, { max: 1, exactlyOne: true, extraFields: ['privatekey', 'certificate', 'password'] as const });
+  const entries = parseHostnameEntries(json.value, { max: 1, exactlyOne: true, extraFields: ['privatekey', 'certificate', 'password'] as const, allowReserved: getConfig().allowReservedHostnames });
   if (!entries.ok) return errorResponse(400, entries.code, entries.message);
   const entry = entries.value[0];
   if (!entry) return errorResponse(400, 'InvalidInput', 'This endpoint takes exactly one hostname');

@@ -2,7 +2,7 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext, HttpResponse } f
 import * as df from 'durable-functions';
 import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
-import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
+import { parseHostnameEntries, parseJsonBody, quoted } from '../lib/requests';
 import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { answerErrors, errorResponse, readBody } from './http';
 import { startRenewal } from './startRenewal';
@@ -18,11 +18,11 @@ export async function renewCertificatesHttpStart(request: HttpRequest, context: 
     if (!json.ok) return errorResponse(400, json.code, json.message);
     const { force: forceValue, hostnames: list, ...rest } = json.value;
     const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) return errorResponse(400, 'InvalidInput', `Unknown field ${JSON.stringify(unknown)}; accepted: "hostnames", "force"`);
+    if (unknown !== undefined) return errorResponse(400, 'InvalidInput', `Unknown field${quoted(unknown)}; accepted: "hostnames", "force"`);
     if (forceValue !== undefined && typeof forceValue !== 'boolean') return errorResponse(400, 'InvalidInput', '"force" must be true or false');
     force = forceValue === true;
     if (list !== undefined) {
-      const entries = parseHostnameEntries({ hostnames: list }, { max: getConfig().maxHostnamesPerRequest });
+      const entries = parseHostnameEntries({ hostnames: list }, { max: getConfig().maxHostnamesPerRequest, allowReserved: getConfig().allowReservedHostnames });
       if (!entries.ok) return errorResponse(400, entries.code, entries.message);
       hostnames = entries.value.map((e) => e.hostname);
     }

@@ -18,7 +18,7 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   if (!body.ok) return body.response;
   const json = parseJsonBody(body.text, request.headers.get('content-type'));
   if (!json.ok) return errorResponse(400, json.code, json.message);
-  const entries = parseHostnameEntries(json.value, { max: getConfig().maxHostnamesPerRequest, exactlyOne: mode === 'single' });
+  const entries = parseHostnameEntries(json.value, { max: getConfig().maxHostnamesPerRequest, exactlyOne: mode === 'single', allowReserved: getConfig().allowReservedHostnames });
   if (!entries.ok) return errorResponse(400, entries.code, entries.message);
   const hostnames: Hostname[] = entries.value.map((e) => e.hostname);
 

@@ -442,6 +442,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: string(maxHostnamesPerRequest)
         }
         {
+          // Special-use names (.test, .example, .local, …) only make sense against a test CA.
+          name: 'AllowReservedHostnames'
+          value: 'false'
+        }
+        {
           name: 'RenewalSchedule'
           value: renewalSchedule
         }

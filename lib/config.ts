@@ -41,6 +41,8 @@ export interface AppConfig {
   /** DNS servers for the ownership pre-check (host or host:port); empty = the system's resolvers. */
   readonly dnsServers: readonly string[];
   readonly maxHostnamesPerRequest: number;
+  /** Accept special-use names (.test, .example, .local, …): only for a test CA such as Pebble. */
+  readonly allowReservedHostnames: boolean;
   readonly renewal: {
     /** NCRONTAB (six fields) for the renewal timer; empty = daily at a per-installation jittered time. */
     readonly schedule?: string;
@@ -77,6 +79,7 @@ export const Settings = {
   CertificateKeySize: 'CertificateKeySize',
   DnsServers: 'DnsServers',
   MaxHostnamesPerRequest: 'MaxHostnamesPerRequest',
+  AllowReservedHostnames: 'AllowReservedHostnames',
   RenewalSchedule: 'RenewalSchedule',
   RenewBeforeExpiryDays: 'RenewBeforeExpiryDays',
   RenewalConcurrency: 'RenewalConcurrency',
@@ -198,6 +201,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     },
     dnsServers: (r.optional(Settings.DnsServers) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     maxHostnamesPerRequest: r.integer(Settings.MaxHostnamesPerRequest, 50, 1, 100),
+    allowReservedHostnames: r.boolean(Settings.AllowReservedHostnames, false),
     renewal: {
       ...(r.optional(Settings.RenewalSchedule) ? { schedule: r.optional(Settings.RenewalSchedule) } : {}),
       ...(r.optional(Settings.RenewBeforeExpiryDays) ? { beforeExpiryDays: r.integer(Settings.RenewBeforeExpiryDays, 30, 1, 365) } : {}),

@@ -14,6 +14,25 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * A short excerpt of a refused value for an error message, or nothing: only plain hostname
+ * characters, at most 40 of them, and never something that looks like key material (a PEM line,
+ * or a long unbroken run of base64 or hex that a pasted key would contain). Error messages are
+ * logged and returned; a secret pasted into the wrong field must not travel with them.
+ */
+export function safeExcerpt(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  if (!/^[\p{L}\p{N}.*_/;=+ -]+$/u.test(value)) return undefined;
+  if (/[A-Za-z0-9+/=]{17,}/.test(value.replace(/[.-]/g, ' '))) return undefined;
+  return value.length <= 40 ? value : `${value.slice(0, 37)}…`;
+}
+
+/** ` "excerpt"` when the value may be shown, else nothing. */
+export function quoted(value: unknown): string {
+  const excerpt = safeExcerpt(value);
+  return excerpt === undefined ? '' : ` "${excerpt}"`;
+}
+
 function bad(message: string): Failure {
   return fail(ErrorCodes.InvalidInput, message);
 }
@@ -34,7 +53,7 @@ function hasForbiddenKey(value: unknown, depth = 0): boolean {
 /** JSON text → object, with the size, syntax and shape checks every starter needs. */
 export function parseJsonBody(text: string, contentType: string | null): Parsed<Record<string, unknown>> {
   if (contentType !== null && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType.trim())) {
-    return bad(`Content-Type must be application/json (got "${contentType.slice(0, 60)}")`);
+    return bad(`Content-Type must be application/json (got${quoted(contentType.trim())})`);
   }
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) return bad(`The body is larger than ${MAX_BODY_BYTES} bytes`);
   if (text.trim() === '') return bad('The body is empty; send {"hostnames":[{"hostname":"example.com"}]}');
@@ -61,7 +80,7 @@ export interface HostnameEntry<Extra extends string = never> {
  */
 export function parseHostnameEntries<Extra extends string = never>(
   body: Record<string, unknown>,
-  options: { max: number; extraFields?: readonly Extra[]; exactlyOne?: boolean },
+  options: { max: number; extraFields?: readonly Extra[]; exactlyOne?: boolean; allowReserved?: boolean },
 ): Parsed<HostnameEntry<Extra>[]> {
   const list = body.hostnames;
   if (list === undefined) return bad('"hostnames" is required: {"hostnames":[{"hostname":"example.com"}]}');
@@ -70,7 +89,7 @@ export function parseHostnameEntries<Extra extends string = never>(
   if (options.exactlyOne && list.length !== 1) return bad('This endpoint takes exactly one hostname; use AddMultipleCertificatesFunctions_HttpStart for several');
   if (list.length > options.max) return bad(`"hostnames" has ${list.length} entries; at most ${options.max} are allowed per request`);
   const unknownTop = Object.keys(body).filter((k) => k !== 'hostnames');
-  if (unknownTop.length > 0) return bad(`Unknown field ${JSON.stringify(unknownTop[0])}; only "hostnames" is accepted`);
+  if (unknownTop.length > 0) return bad(`Unknown field${quoted(unknownTop[0])}; only "hostnames" is accepted`);
   const allowed = new Set<string>(['hostname', ...(options.extraFields ?? [])]);
   const seen = new Map<string, number>();
   const entries: HostnameEntry<Extra>[] = [];
@@ -78,10 +97,10 @@ export function parseHostnameEntries<Extra extends string = never>(
     const where = `hostnames[${index}]`;
     if (!isPlainObject(item)) return bad(`${where} must be an object like {"hostname":"example.com"}`);
     const unknown = Object.keys(item).find((k) => !allowed.has(k));
-    if (unknown !== undefined) return bad(`${where} has an unknown field ${JSON.stringify(unknown)}`);
-    const result = parseHostname(item.hostname);
+    if (unknown !== undefined) return bad(`${where} has an unknown field${quoted(unknown)}`);
+    const result = parseHostname(item.hostname, { allowReserved: options.allowReserved === true });
     if (!result.ok) {
-      const shown = typeof item.hostname === 'string' ? ` "${item.hostname.slice(0, 80)}"` : '';
+      const shown = quoted(item.hostname);
       return bad(`${where}.hostname${shown} ${result.message}`);
     }
     const previous = seen.get(result.hostname);

@@ -54,7 +54,7 @@ async function follow(app: AppOnStack, id: string): Promise<boolean> {
 async function checkServed(app: AppOnStack, inputs: readonly string[], servedCertificate: (port: number, servername: string) => Promise<X509Certificate>): Promise<boolean> {
   let allServed = true;
   for (const input of inputs) {
-    const parsed = parseHostname(input);
+    const parsed = parseHostname(input, { allowReserved: true });
     if (!parsed.ok) {
       console.log(`"${input}" ${parsed.message}: nothing to check`);
       allServed = false;

@@ -128,6 +128,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       BlobChallengePrefix: challengePrefix,
       KeyVaultBaseUrl: keyVault.url,
       DnsServers: pebble.dnsServer,
+      // The stack's names end in .test (RFC 6761), which only a test CA such as Pebble issues for.
+      AllowReservedHostnames: 'true',
       ...(options.eab ? { AcmeEabKeyId: options.eab.keyId, AcmeEabHmacKey: options.eab.hmacKey } : {}),
     };
 

@@ -17,7 +17,8 @@ import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVault';
 function parseHostnamesTag(certificateName: string, tag: string | undefined): { hostnames: Hostname[]; problem?: string } {
   const hostnames: Hostname[] = [];
   for (const text of (tag ?? '').split(',').map((h) => h.trim()).filter(Boolean)) {
-    const parsed = parseHostname(text);
+    // Our own tag: a reserved name there was accepted by a test deployment and is read back as is.
+    const parsed = parseHostname(text, { allowReserved: true });
     if (!parsed.ok) return { hostnames: [], problem: `The "hostnames" tag of ${certificateName} holds an invalid hostname: it ${parsed.message}` };
     hostnames.push(parsed.hostname);
   }

@@ -19,6 +19,7 @@ function script(overrides: ActivityScript = {}): ActivityScript {
   return {
     getGatewayPublicIp: () => ({ ok: true, ip: '203.0.113.10' }),
     checkDnsResolution: () => ({ ok: true, chain: [HOST] }),
+    checkKeyVaultName: () => ({ ok: true, state: 'free' }),
     createAcmeOrder: () => ({ ok: true, orderUrl: 'https://ca.test/order/1', status: 'pending' }),
     getAcmeHttp01Challenges: () => ({
       ok: true,
@@ -46,7 +47,7 @@ describe('the issuance recipe', () => {
     const result = run(script());
     expect(result.error).toBeUndefined();
     expect(result.activityNames()).toEqual([
-      'getGatewayPublicIp', 'checkDnsResolution', 'createAcmeOrder', 'getAcmeHttp01Challenges', 'uploadChallengeFiles', 'checkChallengeFiles',
+      'getGatewayPublicIp', 'checkDnsResolution', 'checkKeyVaultName', 'createAcmeOrder', 'getAcmeHttp01Challenges', 'uploadChallengeFiles', 'checkChallengeFiles',
       'answerChallenges', 'createKeyVaultCsr', 'checkOrderStatus', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles',
       'startGatewayUpdate', 'checkGatewayUpdate', 'checkGatewayBindings',
     ]);
@@ -62,6 +63,12 @@ describe('the issuance recipe', () => {
     expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkDnsResolution']);
     expect(result.error?.message).toMatch(/^\[HostnameNotResolvingToApplicationGateway\]/);
     expect(result.lastStatus).toEqual({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' });
+  });
+
+  it('stops before ordering when Key Vault holds the name for a deleted certificate, and says how to fix it', () => {
+    const result = run(script({ checkKeyVaultName: () => ({ ok: true, state: 'deleted', scheduledPurgeDate: '2030-03-01T00:00:00.000Z' }) }));
+    expect(result.activityNames()).not.toContain('createAcmeOrder');
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'KeyVaultCertificateDeleted', message: expect.stringMatching(/until 2030-03-01T00:00:00.000Z.*KeyVaultRecoverDeletedCertificates/) });
   });
 
   it('never answers the CA when the self-check fails: deactivates the authorization, then deletes the file', () => {
