@@ -92,7 +92,7 @@ export function parseHostname(input: unknown, rules: HostnameRules = {}): Outcom
   // Only case and the punycode encoding may differ: label by label, an ASCII label must come out
   // as it went in (lower-cased), and a Unicode one must decode back to itself.
   const written = name.normalize('NFC').toLowerCase().split('.');
-  const rewritten = written.length !== labels.length || written.some((label, i) => (/^[\x00-\x7f]*$/.test(label) ? label !== labels[i] : domainToUnicode(labels[i] ?? '') !== label));
+  const rewritten = written.length !== labels.length || written.some((label, i) => (/^[ -~]*$/.test(label) ? label !== labels[i] : domainToUnicode(labels[i] ?? '') !== label));
   if (rewritten) return refuse(`would be rewritten by IDNA to a different name (${ascii.length <= 80 ? ascii : `${ascii.slice(0, 77)}…`}); send that name if it is the one you mean`);
   if (labels.length < 2) return refuse('must have at least two labels (a public CA does not issue for a bare top-level name)');
   for (const [index, label] of labels.entries()) {

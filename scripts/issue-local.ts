@@ -81,6 +81,7 @@ async function checkServed(app: AppOnStack, inputs: readonly string[], servedCer
 async function main(): Promise<number> {
   await ensureTestCaTrusted();
   const { startAppOnStack, randomHostname, post, servedCertificate } = await import('../devstack/stack/appOnStack');
+  // eslint-disable-next-line prefer-const -- assigned below, after the signal handler that reads it is installed
   let app: AppOnStack | undefined;
   let stopped: Promise<void> | undefined;
   const stopApp = () => (stopped ??= app ? app.stop() : Promise.resolve());
