@@ -3,7 +3,10 @@
  * Core Tools cannot be installed. This class is the harness's public face; the work is done by:
  * - replayEngine.ts: orchestrations through durable-functions' own replay engine (history in,
  *   actions out), with taskDispatch.ts running the real activities and creating child instances;
- * - timers.ts: the virtual clock and durable timers;
+ * - replayCheck.ts and hostRules.ts: what the host refuses, with its messages — a replay that does
+ *   not match the history, a custom status over 16 KB, a duplicate instance id, a call to a function
+ *   that does not exist (dropped: it never completes, as in the host);
+ * - timers.ts and timerLateness.ts: the virtual clock and durable timers, optionally late;
  * - entityScheduler.ts (entity batches, state, locks) and orchestrationEntities.ts (callEntity,
  *   signalEntity, lock from orchestrations): durable entities as the extension runs them;
  * - extensionApi.ts: the extension's HTTP/RPC API behind the real `DurableClient`;
@@ -37,7 +40,7 @@ export class DurableHarness {
     this.api = new ExtensionApi(
       this.runtime,
       options.taskHubName ?? 'TestHubName',
-      (name, instanceId, input) => this.engine.createInstance(name, instanceId, input),
+      (name, instanceId, input) => this.engine.startInstance(name, instanceId, input),
       () => this.entities,
     );
     const contexts = new InvocationContexts(this.runtime, () => this.api.clientBindingData());
@@ -67,8 +70,13 @@ export class DurableHarness {
 
   // ----- orchestration instances ---------------------------------------------------------------
 
+  /**
+   * Starts an instance as a durable client would, with the extension's checks: an unknown
+   * orchestrator or a bad id, or an id whose instance is still Pending or Running (hostRules.ts),
+   * rejects with the extension's message; a finished instance of that id is overwritten.
+   */
   async startNew(orchestratorName: string, options: StartOptions = {}): Promise<string> {
-    return this.engine.createInstance(orchestratorName, options.instanceId ?? randomUUID().replace(/-/g, ''), options.input).instanceId;
+    return this.engine.startInstance(orchestratorName, options.instanceId || randomUUID().replace(/-/g, ''), options.input).instanceId;
   }
 
   has(instanceId: string): boolean {

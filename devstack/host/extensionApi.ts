@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serveEntityRoute } from './entityApi';
+import { DotNetException, errorResponse } from './hostRules';
 import type { EntityScheduler } from './entityScheduler';
 import { Instance, isTerminal } from './instanceStore';
 import type { HostRuntime } from './runtime';
@@ -138,15 +139,22 @@ export class ExtensionApi {
       let input: unknown;
       try {
         input = body === '' ? undefined : JSON.parse(body);
-      } catch {
-        return sendJson(res, 400, { message: 'The request body is not valid JSON.' });
+      } catch (error) {
+        // HandleStartOrchestratorRequestAsync: a JsonReaderException → 400 "Invalid JSON content".
+        const invalid = new DotNetException(errorMessage(error), 'Newtonsoft.Json.JsonReaderException', '   at Newtonsoft.Json.JsonTextReader.ParseValue()');
+        return sendJson(res, 400, { ...errorResponse(invalid).body, Message: 'Invalid JSON content' });
       }
       let instanceId: string;
       try {
-        instanceId = this.startInstance(name, requestedId ?? randomUUID().replace(/-/g, ''), input).instanceId;
+        // DurableClient.StartNewAsync: no id → Guid.NewGuid().ToString("N").
+        instanceId = this.startInstance(name, requestedId || randomUUID().replace(/-/g, ''), input).instanceId;
       } catch (error) {
-        const message = errorMessage(error);
-        return sendJson(res, message.includes('already') ? 409 : 400, { message });
+        // The client's checks and DTFx's de-duplication (hostRules.ts), answered by
+        // HttpApiHandler.HandleRequestAsync: durable-functions' startNew rejects with "The operation
+        // failed with an unexpected status code: <status>. Details: <body>" (DurableClient.js createGenericError).
+        if (!(error instanceof DotNetException)) throw error;
+        const answer = errorResponse(error);
+        return sendJson(res, answer.status, answer.body);
       }
       const payload = this.managementPayload(instanceId);
       return sendJson(res, 202, payload, { Location: payload.statusQueryGetUri ?? '' });

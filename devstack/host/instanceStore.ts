@@ -40,6 +40,8 @@ export interface Instance {
   inbox: HistoryEvent[];
   /** Task ids whose work was dispatched in this execution (cleared by continue-as-new). */
   dispatched: Set<number>;
+  /** Calls the extension dropped (taskDispatch.ts): task id → why; they never complete. */
+  dropped: Map<number, string>;
   /** Bumped by continue-as-new, terminate and purge: results of older work are dropped. */
   generation: number;
   replayRequested: boolean;
@@ -83,6 +85,7 @@ export function newInstance(fields: {
     history: [],
     inbox: [fields.executionStarted],
     dispatched: new Set(),
+    dropped: new Map(),
     generation: 0,
     replayRequested: false,
     activityRuns: new Map(),

@@ -34,6 +34,8 @@ export interface LibTask {
   id: number | string | false;
   actionObj: LibAction | 'noOp' | undefined;
   parent?: LibTask;
+  /** CompoundTask (WhenAll, WhenAny, RetryableTask, LongTimerTask): its tasks, in the order they were added. */
+  children?: LibTask[];
   // RetryableTask
   isWaitingOnTimer?: boolean;
   attemptNumber?: number;

@@ -6,10 +6,13 @@
  * Extension (Azure/azure-functions-durable-extension, src/WebJobs.Extensions.DurableTask/):
  * - Listener/OutOfProcOrchestrationShim.cs replays each action through the .NET context API:
  *   CallEntityAsync / SignalEntity → DurableOrchestrationContext.CallDurableTaskFunctionAsync, which
- *   first throws if no such entity function exists (DurableTaskExtension.ThrowIfFunctionDoesNotExist;
- *   the orchestration fails with that message), then sends a RequestMessage with a new id as event
- *   "op" (SendEntityMessage → SendEvent: history EventSent, one task id) and, for a call, waits for
- *   the event named by that id (WaitForEntityResponse).
+ *   first checks that an entity function exists (DurableTaskExtension.ThrowIfFunctionDoesNotExist),
+ *   then sends a RequestMessage with a new id as event "op" (SendEntityMessage → SendEvent: history
+ *   EventSent, one task id) and, for a call, waits for the event named by that id
+ *   (WaitForEntityResponse). The check's exception surfaces differently: SignalEntity waits on the
+ *   already-faulted task and rethrows, so the orchestration fails with that message; for a call (and
+ *   LockAsync) it only faults the task, which the shim ignores, so the call is dropped and never
+ *   answered (taskDispatch.ts).
  * - LockAsync sends one lock request to the first entity of the sorted lock set and waits for the
  *   event named by its id; ReleaseLocks sends one "release" per locked entity (PR #3453 maps 13/14
  *   onto these). TaskOrchestrationShim.Execute calls ReleaseLocks after the orchestrator ends
@@ -42,6 +45,13 @@ export class OrchestrationEntities {
 
   attach(scheduler: EntityScheduler): void {
     this.scheduler = scheduler;
+  }
+
+  /** Why the extension refuses a CallEntity or LockEntities action (an entity with no function), if it does. */
+  entityProblem(action: LibAction): string | undefined {
+    const names = action.actionType === ActionType.LockEntities ? (action.lockSet ?? []).map((e) => e.name) : [entityNameOf(action.instanceId)];
+    const unknown = names.find((name) => !this.scheduler.hasFunction(name));
+    return unknown === undefined ? undefined : unknownEntityMessage(this.runtime.registry, unknown.toLowerCase());
   }
 
   /** CallEntity: EventSent now; the answer arrives later as EventRaised named by the request id. */
@@ -123,10 +133,10 @@ export class OrchestrationEntities {
     );
   }
 
+  /** A signal's or call's target; for a signal, the extension's refusal fails the orchestration (SignalEntity rethrows). */
   private knownEntity(target: string | undefined): string {
     if (!target) throw new HarnessError('an entity action carries no entity instance id.');
-    const at = target.indexOf('@', 1);
-    const name = at > 0 ? target.substring(1, at) : target;
+    const name = entityNameOf(target);
     if (!this.scheduler.hasFunction(name)) throw new ExtensionRejection(unknownEntityMessage(this.runtime.registry, name));
     return target;
   }
@@ -143,4 +153,11 @@ export class OrchestrationEntities {
     );
     return { events: [event], start: () => this.scheduler.send(target, message) };
   }
+}
+
+/** The entity name of a scheduler id `@name@key`. */
+function entityNameOf(target: string | undefined): string {
+  if (!target) throw new HarnessError('an entity action carries no entity instance id.');
+  const at = target.indexOf('@', 1);
+  return at > 0 ? target.substring(1, at) : target;
 }

@@ -5,10 +5,12 @@
  * are handed to orchestrationEntities.ts.
  */
 import { ExecutorProbe, probeOrchestrationContext } from './executorProbe';
+import { checkDuplicate, checkStart, customStatusProblem, functionNamed } from './hostRules';
 import type { InvocationContexts } from './invocationContext';
 import { Instance, isTerminal, newExecutionId, newInstance, ParentLink, recordCustomStatus } from './instanceStore';
 import { decodeActionInput, flattenActions, LibAction, OrchestratorState, parseOrchestrationFailure } from './libraryShapes';
 import { ExtensionRejection, OrchestrationEntities } from './orchestrationEntities';
+import { nonDeterminism, replaySchedule } from './replayCheck';
 import type { HostRuntime } from './runtime';
 import { LOCK_SCHEMA, schemaPayloadFields } from './schema';
 import { TaskDispatcher, Work } from './taskDispatch';
@@ -49,18 +51,39 @@ export class ReplayEngine {
     this.dispatcher = new TaskDispatcher(runtime, contexts, (name, instanceId, input, parent) => this.createInstance(name, instanceId, input, parent), entities);
   }
 
+  /**
+   * A client's start (DurableClient.StartNewAsync): the extension's argument checks, then DTFx's
+   * de-duplication against the existing instance (hostRules.ts), then a new execution.
+   */
+  startInstance(name: string, instanceId: string, input: unknown): Instance {
+    checkStart(this.runtime.registry, name, instanceId);
+    checkDuplicate(this.runtime.instances.get(instanceId)?.runtimeStatus);
+    return this.createInstance(functionNamed(this.runtime.registry, name, 'orchestrationTrigger') ?? name, instanceId, input);
+  }
+
+  /**
+   * Creates an instance, overwriting whatever the id held. Sub-orchestrations come here without any
+   * de-duplication: DTFx.AzureStorage OrchestrationSessionManager "do[es] de-duplication when creating
+   * top-level orchestrations but not for sub-orchestrations", and a start message with a new
+   * execution id loads no history (AzureTableTrackingStore.GetHistoryEventsAsync skips another
+   * execution's rows), so a running instance of that id is replaced: its pending results are dropped
+   * (TaskOrchestrationDispatcher.ReconcileMessagesWithState, "ExecutionId … does not match") and its
+   * own parent, if any, never hears back.
+   */
   createInstance(name: string, instanceId: string, input: unknown, parent?: ParentLink): Instance {
     const runtime = this.runtime;
     if (runtime.closed) throw new HarnessError('The harness is closed.');
     const fn = runtime.registry.get(name);
-    if (!fn || fn.triggerType !== 'orchestrationTrigger') {
-      throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
-    }
+    if (!fn || fn.triggerType !== 'orchestrationTrigger') throw new HarnessError(`createInstance: '${name}' is not a registered orchestrator (the caller checks first).`);
     const existing = runtime.instances.get(instanceId);
-    if (existing && !isTerminal(existing)) {
-      throw new Error(`An orchestration with instance id '${instanceId}' is already ${existing.runtimeStatus}.`);
+    if (existing) {
+      if (!isTerminal(existing)) {
+        runtime.timers.dropFor(existing);
+        runtime.note(`instance ${instanceId} (${existing.name}, ${existing.runtimeStatus}) is overwritten by a new execution of ${name}`);
+      }
+      existing.generation++;
+      existing.wake?.();
     }
-    if (existing) existing.generation++;
     const instance = newInstance({ instanceId, name, input, parent, nowMs: runtime.clockMs, executionStarted: this.executionStarted(name, input, parent) });
     runtime.instances.set(instance);
     const driver = this.drive(instance);
@@ -111,13 +134,37 @@ export class ReplayEngine {
     const startedAt = runtime.clockMs;
     const started = runtime.event(EventType.OrchestratorStarted, {}, -1, startedAt);
     const fresh = batch.map((e) => ({ ...e, IsPlayed: false }));
-    const { state, failure, probe } = await this.invoke(instance, started, fresh);
+    const { state, failure, rejected, probe } = await this.invoke(instance, started, fresh);
     if (instance.generation !== generation || isTerminal(instance)) return; // terminated meanwhile
     if (instance.runtimeStatus === 'Pending') instance.runtimeStatus = 'Running';
     instance.lastUpdatedTime = startedAt;
-    recordCustomStatus(instance, state?.customStatus);
+    const episode = [started, ...fresh];
 
-    const leaves = flattenActions(state?.actions ?? []);
+    if (rejected !== undefined) {
+      // Not an OrchestrationFailureError: the replay engine itself rejected the history, which
+      // means the harness built it wrong. Fail the test, not just the orchestration.
+      throw new HarnessError(`the durable-functions replay engine rejected the history of ${instance.instanceId}: ${rejected}`);
+    }
+    if (!state) throw new HarnessError(`orchestration ${instance.name} returned nothing.`);
+
+    // The shim applies the custom status before it replays any action
+    // (OutOfProcOrchestrationShim.ScheduleDurableTaskEvents); when SetCustomStatus throws, it
+    // schedules nothing, yet DTFx still replays the past events against the (empty) schedule, and a
+    // mismatch there wins over the shim's exception (it is thrown while ExecuteCore replays).
+    const statusProblem = customStatusProblem(state.customStatus);
+    const nondeterministic = nonDeterminism(instance.history, statusProblem ? new Map() : replaySchedule(probe));
+    if (nondeterministic) {
+      recordCustomStatus(instance, statusProblem ? undefined : state.customStatus);
+      return this.fail(instance, episode, nondeterministic, []);
+    }
+    if (statusProblem) {
+      // The failed SetCustomStatus left no status (TaskOrchestrationShim → DTFx GetStatus → null).
+      recordCustomStatus(instance, undefined);
+      return this.fail(instance, episode, this.shimFailure(instance, statusProblem, failure !== undefined), []);
+    }
+    recordCustomStatus(instance, state.customStatus);
+
+    const leaves = flattenActions(state.actions ?? []);
     const unsupported = leaves.find((a) => !this.supports(a.actionType));
     if (unsupported) {
       throw new HarnessError(
@@ -125,15 +172,13 @@ export class ReplayEngine {
           `(durable HTTP is not supported; entity locks need outOfProcSchemaVersion V4, this harness advertises ${runtime.schemaVersion}).`,
       );
     }
-    const episode = [started, ...fresh];
     const executor = probe.executor();
-    if (!state) throw new HarnessError(`orchestration ${instance.name} returned nothing.`);
     try {
       // OutOfProcOrchestrationShim replays every action the orchestrator returned before it acts on
       // its end (ScheduleDurableTaskEvents), so signals and releases recorded in a last episode,
       // even a failing one, are sent.
       const outgoing = this.entities.fireAndForgetWork(instance, probe.fireAndForget);
-      if (failure !== undefined) return this.fail(instance, episode, failure, outgoing);
+      if (failure !== undefined) return this.fail(instance, episode, this.shimFailure(instance, failure, false), outgoing);
       if (state.isDone) return this.end(instance, episode, state, leaves, [...outgoing, ...this.entities.implicitReleaseWork(instance, executor.sequenceNumber ?? 0)]);
       // Task ids are the executor's sequence numbers (assigned when a task is yielded, and for
       // retries while the failure is replayed); its open-task table is the exact id → task map.
@@ -145,6 +190,7 @@ export class ReplayEngine {
         instance.dispatched.add(taskId);
         if (work) works.push(work);
       }
+      this.refuseWorkPastADroppedCall(instance, works);
       // A timer the orchestrator cancelled (the other branch of Task.any won) must not move the clock.
       runtime.timers.dropCancelled(instance, (taskId) => {
         const action = executor.openTasks[String(taskId)]?.actionObj;
@@ -155,16 +201,47 @@ export class ReplayEngine {
       for (const work of ordered) work.start();
     } catch (error) {
       if (!(error instanceof ExtensionRejection)) throw error;
-      this.fail(instance, episode, error.message, []);
+      this.fail(instance, episode, this.shimFailure(instance, error.message, failure !== undefined), []);
     }
   }
 
-  /** Calls the orchestration handler with the history; an orchestrator error comes back as `failure`. */
+  /**
+   * How an exception from the shim ends the orchestration (TaskOrchestrationShim.
+   * InvokeUserCodeAndHandleResults): normally wrapped as "Orchestrator function '…' failed: …"; when
+   * the orchestrator itself threw, the shim replays inside the catch block, and what it throws there
+   * escapes unwrapped (only OrchestrationFailureException is caught), so DTFx fails the instance with
+   * the bare message.
+   */
+  private shimFailure(instance: Instance, message: string, orchestratorThrew: boolean): string {
+    return orchestratorThrew ? message : `Orchestrator function '${instance.name}' failed: ${message}`;
+  }
+
+  /**
+   * A call the extension dropped (taskDispatch.ts) took no sequence number in DTFx, so every later
+   * action gets its predecessor's number there and results reach the wrong tasks. The harness keeps
+   * durable-functions' numbering and refuses, rather than pretend, an orchestration that gets there.
+   */
+  private refuseWorkPastADroppedCall(instance: Instance, works: Work[]): void {
+    if (instance.dropped.size === 0) return;
+    const firstDropped = Math.min(...instance.dropped.keys());
+    const later = works.find((w) => (w.events[0]?.EventId ?? -1) > firstDropped);
+    if (later) {
+      throw new HarnessError(
+        `orchestration ${instance.name} went on to task ${later.events[0]?.EventId} after the extension dropped task ${firstDropped} ` +
+          `(${instance.dropped.get(firstDropped)}); in the host the later tasks' ids shift and results reach the wrong tasks, which DurableHarness does not emulate.`,
+      );
+    }
+  }
+
+  /**
+   * Calls the orchestration handler with the history; an orchestrator error comes back as `failure`,
+   * any other error of the library as `rejected` (the probe's records are kept for the replay check).
+   */
   private async invoke(
     instance: Instance,
     started: HistoryEvent,
     fresh: HistoryEvent[],
-  ): Promise<{ state: OrchestratorState | undefined; failure: string | undefined; probe: ExecutorProbe }> {
+  ): Promise<{ state: OrchestratorState | undefined; failure: string | undefined; rejected: string | undefined; probe: ExecutorProbe }> {
     const fn = this.runtime.registry.require(instance.name);
     const replayed = instance.history.map((e) => ({ ...e, IsPlayed: true }));
     const payload = {
@@ -182,15 +259,11 @@ export class ReplayEngine {
     const context = await this.contexts.create(fn, instance.instanceId);
     const probe = probeOrchestrationContext(context);
     try {
-      return { state: (await fn.handler(payload, context)) as OrchestratorState, failure: undefined, probe };
+      return { state: (await fn.handler(payload, context)) as OrchestratorState, failure: undefined, rejected: undefined, probe };
     } catch (error) {
       const parsed = parseOrchestrationFailure(error);
-      if (!parsed.state) {
-        // Not an OrchestrationFailureError: the replay engine itself rejected the history, which
-        // means the harness built it wrong. Fail the test, not just the orchestration.
-        throw new HarnessError(`the durable-functions replay engine rejected the history of ${instance.instanceId}: ${parsed.message}`);
-      }
-      return { state: parsed.state, failure: parsed.message, probe };
+      if (!parsed.state) return { state: undefined, failure: undefined, rejected: parsed.message, probe };
+      return { state: parsed.state, failure: parsed.message, rejected: undefined, probe };
     }
   }
 
@@ -199,16 +272,15 @@ export class ReplayEngine {
     return SUPPORTED_ACTIONS.has(actionType);
   }
 
-  /** The orchestration failed (its own error, or the extension refused an action). */
-  private fail(instance: Instance, episode: HistoryEvent[], failure: string, outgoing: Work[]): void {
+  /** The orchestration failed; `output` is the reason DTFx records (FailOrchestration: the exception's message). */
+  private fail(instance: Instance, episode: HistoryEvent[], output: string, outgoing: Work[]): void {
     const runtime = this.runtime;
-    const output = `Orchestrator function '${instance.name}' failed: ${failure}`;
     const ordered = inIdOrder(outgoing);
     this.commit(instance, episode, ordered.flatMap((w) => w.events), runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: output }));
     for (const work of ordered) work.start();
     instance.runtimeStatus = 'Failed';
     instance.output = output;
-    runtime.note(`instance ${instance.instanceId} (${instance.name}) failed: ${failure}`);
+    runtime.note(`instance ${instance.instanceId} (${instance.name}) failed: ${output}`);
     runtime.notifyParent(instance, false, output);
     runtime.finish(instance);
   }
@@ -243,6 +315,7 @@ export class ReplayEngine {
     instance.input = clone(input);
     instance.history = [];
     instance.dispatched = new Set();
+    instance.dropped = new Map();
     instance.activityRuns = new Map();
     instance.executionId = newExecutionId();
     instance.entityLock = undefined;

@@ -7,6 +7,7 @@ import type { LogLevel } from '@azure/functions';
 import type { Registry } from './functionsCore';
 import { Instance, InstanceStore, isTerminal } from './instanceStore';
 import { checkSchemaOption } from './schema';
+import { timerLateness } from './timerLateness';
 import { DurableTimers } from './timers';
 import { DurableHarnessOptions, HarnessError, HistoryEvent, LogEntry } from './types';
 import { EventType, ReplaySchemaVersion } from './wire';
@@ -39,6 +40,7 @@ export class HostRuntime {
       startMs: (options.startTime ?? new Date()).getTime(),
       maxRealDelayMs: Math.max(0, options.maxRealTimerDelayMs ?? 0),
       mode: options.timerMode ?? 'quiescent',
+      lateness: timerLateness(options.timerLateness, (message) => this.note(message)),
       isClosed: () => this.closed,
       isQuiescent: () => this.isQuiescent(),
       fire: (t) => this.deliver(t.instance, t.generation, this.event(EventType.TimerFired, { TimerId: t.taskId, FireAt: iso(t.fireAt) })),
@@ -126,8 +128,9 @@ export class HostRuntime {
   }
 
   describePending(instance: Instance): string {
-    const timers = this.timers.pendingFor(instance).map((t) => `timer ${t.taskId} at ${iso(t.fireAt)}`);
-    const parts = [`${this.runningActivities} activities running harness-wide`, ...timers];
+    const timers = this.timers.pendingFor(instance).map((t) => `timer ${t.taskId} at ${iso(t.fireAt)}${t.dueAt !== t.fireAt ? ` (fires ${iso(t.dueAt)})` : ''}`);
+    const dropped = [...instance.dropped].map(([taskId, why]) => `task ${taskId} never completes: ${why}`);
+    const parts = [`${this.runningActivities} activities running harness-wide`, ...timers, ...dropped];
     if (instance.inbox.length > 0) parts.push(`${instance.inbox.length} events queued`);
     if (instance.entityLock) parts.push(`${instance.entityLock.acquired ? 'holding' : 'waiting for'} locks on ${instance.entityLock.entities.join(', ')}`);
     parts.push(`entities: ${this.entities.describe()}`);

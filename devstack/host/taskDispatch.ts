@@ -3,7 +3,19 @@
  * TimerCreated, SubOrchestrationInstanceCreated, EventSent) and the work to start once they are
  * committed: run the real activity, arm a durable timer, create the child instance, send an entity
  * its call or lock request (orchestrationEntities.ts).
+ *
+ * Calls the extension refuses are dropped, not failed. DurableOrchestrationContext's
+ * CallActivityAsync, CallSubOrchestratorAsync and CallEntityAsync all run their checks inside the
+ * async CallDurableTaskFunctionAsync (ThrowIfFunctionDoesNotExist; a sub-orchestration id equal to
+ * the caller's or its parent's, or starting with '@'), so the ArgumentException faults the returned
+ * task instead of being thrown, and OutOfProcOrchestrationShim.ProcessAsyncActionsV2 awaits each task
+ * in a try/catch that "silently ignore[s] exceptions". Nothing is scheduled, no error is logged, and
+ * the orchestration waits on that task forever: the open issues Azure/azure-functions-durable-js#197
+ * ("An activity call to a non-existent function should error-out … the orchestrator simply sleeps
+ * indefinitely") and azure-functions-durable-python#132. The harness notes each drop, and
+ * waitForCompletion's timeout names it.
  */
+import { functionNamed, invalidFunctionMessage, subOrchestrationIdProblem } from './hostRules';
 import type { InvocationContexts } from './invocationContext';
 import { Instance, isTerminal, ParentLink } from './instanceStore';
 import { decodeActionInput, encodeActionInput, isRetryable, LibAction, LibTask, retryDelayMs } from './libraryShapes';
@@ -59,45 +71,62 @@ export class TaskDispatcher {
     return instance.history.some((e) => e.EventType === eventType && e.EventId === taskId);
   }
 
-  private callWork(instance: Instance, generation: number, taskId: number, action: LibAction): Work {
+  private callWork(instance: Instance, generation: number, taskId: number, action: LibAction): Work | undefined {
     const runtime = this.runtime;
     switch (action.actionType) {
       case ActionType.CallActivity:
       case ActionType.CallActivityWithRetry: {
-        const name = action.functionName ?? '';
+        const requested = action.functionName ?? '';
+        // Function names compare ignoring case (FunctionName.Equals).
+        const name = functionNamed(runtime.registry, requested, 'activityTrigger');
+        if (name === undefined) return this.drop(instance, taskId, `activity '${requested}'`, invalidFunctionMessage(runtime.registry, requested, 'activity'));
         const events = this.alreadyRecorded(instance, EventType.TaskScheduled, taskId)
           ? []
-          : [runtime.event(EventType.TaskScheduled, { Name: name, Input: encodeActionInput(action.input) }, taskId)];
+          : [runtime.event(EventType.TaskScheduled, { Name: requested, Input: encodeActionInput(action.input) }, taskId)];
         return { events, start: () => this.runActivity(instance, generation, taskId, name, decodeActionInput(action.input)) };
       }
       case ActionType.CallSubOrchestrator:
       case ActionType.CallSubOrchestratorWithRetry: {
-        const name = action.functionName ?? '';
-        const childId = action.instanceId || `${instance.instanceId}:${taskId}`;
+        const requested = action.functionName ?? '';
+        const name = functionNamed(runtime.registry, requested, 'orchestrationTrigger');
+        const problem =
+          name === undefined
+            ? invalidFunctionMessage(runtime.registry, requested, 'orchestrator')
+            : subOrchestrationIdProblem(action.instanceId, instance.instanceId, instance.parent?.instance.instanceId);
+        if (name === undefined || problem) return this.drop(instance, taskId, `sub-orchestration '${requested}'`, problem ?? '');
+        // DTFx TaskOrchestrationContext.CreateSubOrchestrationInstanceCore: no id → "{ExecutionId}:{sequence number}".
+        const childId = action.instanceId || `${instance.executionId}:${taskId}`;
         const input = action.input;
         return {
           // Unlike activity inputs, sub-orchestration inputs are not pre-encoded by the library.
-          events: [runtime.event(EventType.SubOrchestrationInstanceCreated, { Name: name, InstanceId: childId, Input: input === undefined ? undefined : serialize(input) }, taskId)],
-          start: () => {
-            try {
-              this.createInstance(name, childId, input, { instance, generation, taskId });
-            } catch (error) {
-              runtime.deliver(instance, generation, runtime.event(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: taskId, Reason: errorMessage(error), Details: '' }));
-            }
-          },
+          events: [runtime.event(EventType.SubOrchestrationInstanceCreated, { Name: requested, InstanceId: childId, Input: input === undefined ? undefined : serialize(input) }, taskId)],
+          start: () => void this.createInstance(name, childId, input, { instance, generation, taskId }),
         };
       }
       case ActionType.CallEntity:
-      case ActionType.LockEntities:
+      case ActionType.LockEntities: {
         // After its EventSent is in the history, the library keys the task by the request id, so
         // an entity task still open under its number has never been sent.
         if (this.alreadyRecorded(instance, EventType.EventSent, taskId)) {
           throw new HarnessError(`task ${taskId} of ${instance.name} is still open under its number although its EventSent is in the history.`);
         }
+        // CallEntityAsync checks inside CallDurableTaskFunctionAsync, LockAsync inside its own async
+        // body: an unknown entity faults the task, which the shim ignores (see above).
+        const problem = this.entities.entityProblem(action);
+        if (problem) return this.drop(instance, taskId, action.actionType === ActionType.CallEntity ? `entity call '${action.operation ?? ''}'` : 'entity lock', problem);
         return action.actionType === ActionType.CallEntity ? this.entities.callWork(instance, taskId, action) : this.entities.lockWork(instance, taskId, action);
+      }
       default:
         throw new HarnessError(`task ${taskId} of ${instance.name} is a ${ACTION_NAMES[action.actionType] ?? action.actionType} action the harness cannot schedule.`);
     }
+  }
+
+  /** The extension drops the call (see the file comment): nothing is recorded or started. */
+  private drop(instance: Instance, taskId: number, what: string, reason: string): undefined {
+    const why = `the extension dropped the call to ${what}: ${reason}`;
+    instance.dropped.set(taskId, why);
+    this.runtime.note(`instance ${instance.instanceId} (${instance.name}), task ${taskId}: ${why} (the orchestration waits on it forever, as in the host)`);
+    return undefined;
   }
 
   private timerWork(instance: Instance, generation: number, taskId: number, fireAt: number): Work {
@@ -115,10 +144,8 @@ export class TaskDispatcher {
     const run = (async () => {
       let outcome: HistoryEvent;
       try {
-        const fn = runtime.registry.get(name);
-        if (!fn || fn.triggerType !== 'activityTrigger') {
-          throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an activity function.`);
-        }
+        // callWork resolved the name against the registered activities.
+        const fn = runtime.registry.require(name);
         const context = await this.contexts.create(fn, instance.instanceId);
         const result = await fn.handler(clone(input), context);
         outcome = runtime.event(EventType.TaskCompleted, { TaskScheduledId: taskId, Result: serialize(result) });

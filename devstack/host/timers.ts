@@ -11,7 +11,10 @@ export interface PendingTimer {
   instance: Instance;
   generation: number;
   taskId: number;
+  /** The time the orchestration asked for (TimerCreated.FireAt, TimerFired.FireAt). */
   fireAt: number;
+  /** When it fires in virtual time: `fireAt`, plus the lateness (timerLateness.ts) if any. */
+  dueAt: number;
   realReadyAt: number;
   seq: number;
 }
@@ -23,6 +26,8 @@ export interface DurableTimersOptions {
   /** See DurableHarnessOptions.maxRealTimerDelayMs. */
   maxRealDelayMs: number;
   mode: TimerMode;
+  /** How late (virtual ms, ≥ 0) this timer of `instance` fires; see timerLateness.ts. */
+  lateness: (instance: Instance) => number;
   isClosed: () => boolean;
   /** Nothing runs and nothing waits to be replayed (quiescent mode fires timers only then). */
   isQuiescent: () => boolean;
@@ -61,10 +66,11 @@ export class DurableTimers {
     if (this.timers.length > 0 && !this.pumping && !this.options.isClosed()) void this.pumpTimers();
   }
 
-  /** A timer created by `instance` (task `taskId`) that fires at virtual time `fireAt`. */
+  /** A timer created by `instance` (task `taskId`) for virtual time `fireAt`; it never fires earlier. */
   schedule(instance: Instance, generation: number, taskId: number, fireAt: number): void {
-    const realDelay = Math.min(Math.max(0, fireAt - this.clockMs), this.options.maxRealDelayMs);
-    this.timers.push({ instance, generation, taskId, fireAt, realReadyAt: Date.now() + realDelay, seq: this.timerSeq++ });
+    const dueAt = fireAt + this.options.lateness(instance);
+    const realDelay = Math.min(Math.max(0, dueAt - this.clockMs), this.options.maxRealDelayMs);
+    this.timers.push({ instance, generation, taskId, fireAt, dueAt, realReadyAt: Date.now() + realDelay, seq: this.timerSeq++ });
     this.changed();
   }
 
@@ -93,7 +99,7 @@ export class DurableTimers {
       while (!this.options.isClosed() && this.timers.length > 0) {
         if (this.options.mode === 'wallClock') {
           const now = Date.now();
-          const ready = this.timers.filter((t) => t.realReadyAt <= now).sort((a, b) => a.fireAt - b.fireAt || a.seq - b.seq);
+          const ready = this.timers.filter((t) => t.realReadyAt <= now).sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
           if (ready.length === 0) {
             const soonest = Math.min(...this.timers.map((t) => t.realReadyAt));
             await Promise.race([delay(Math.max(1, soonest - now)), this.nextChange()]);
@@ -101,7 +107,7 @@ export class DurableTimers {
           }
           this.timers = this.timers.filter((t) => !ready.includes(t));
           for (const t of ready) {
-            if (t.fireAt > this.clockMs) this.clockMs = t.fireAt;
+            if (t.dueAt > this.clockMs) this.clockMs = t.dueAt;
             this.options.fire(t);
           }
           continue;
@@ -110,7 +116,7 @@ export class DurableTimers {
           await this.nextChange();
           continue;
         }
-        const next = this.timers.reduce((a, b) => (b.fireAt < a.fireAt || (b.fireAt === a.fireAt && b.seq < a.seq) ? b : a));
+        const next = this.timers.reduce((a, b) => (b.dueAt < a.dueAt || (b.dueAt === a.dueAt && b.seq < a.seq) ? b : a));
         const wait = next.realReadyAt - Date.now();
         if (wait > 0) {
           await Promise.race([delay(wait), this.nextChange()]);
@@ -120,7 +126,7 @@ export class DurableTimers {
         await new Promise((resolve) => setImmediate(resolve));
         if (!this.options.isQuiescent() || !this.timers.includes(next)) continue;
         this.timers = this.timers.filter((t) => t !== next);
-        if (next.fireAt > this.clockMs) this.clockMs = next.fireAt;
+        if (next.dueAt > this.clockMs) this.clockMs = next.dueAt;
         this.options.fire(next);
       }
     } finally {

@@ -1,6 +1,7 @@
 /** The harness's public types: what tests pass in and read back. */
 import type { LogLevel } from '@azure/functions';
 import type { Registry } from './functionsCore';
+import type { TimerLatenessOptions } from './timerLateness';
 import type { ReplaySchemaVersion } from './wire';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
@@ -48,6 +49,13 @@ export interface DurableHarnessOptions {
    * real host, where instances' timers are independent. Benchmarks use it; tests keep the default.
    */
   timerMode?: 'quiescent' | 'wallClock';
+  /**
+   * Durable timers fire late by up to `maxMs` (default 30 s) of virtual time, deterministically per
+   * `seed`, as on the Azure Storage provider where idle control queues are polled only every
+   * maxQueuePollingInterval (timerLateness.ts). Never early: TimerFired keeps the requested FireAt,
+   * the orchestration wakes at the later time. Off by default.
+   */
+  timerLateness?: TimerLatenessOptions;
   /** Receives every captured log line and the harness's own notes (e.g. `console.log`). */
   log?: (line: string) => void;
   /**

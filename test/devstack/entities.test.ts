@@ -154,14 +154,17 @@ describe('DurableHarness entities', () => {
     expect((await h.callHttp(app.Names.entityHttp, { method: 'GET', url })).json()).toEqual({ exists: true, state: 3 });
   });
 
-  it('fails an orchestration that calls an entity with no entity function, with the extension\'s message', async () => {
+  it('drops a call to an entity with no entity function, as the extension does: nothing is sent and the orchestration waits forever', async () => {
+    // CallEntityAsync's check faults the call's task, which OutOfProcOrchestrationShim ignores (taskDispatch.ts).
     const h = harness();
-    const status = await h.waitForCompletion(await h.startNew(app.Names.callUnknown));
-    expect(status.runtimeStatus).toBe('Failed');
-    expect(status.output).toBe(
-      `Orchestrator function '${app.Names.callUnknown}' failed: The function 'entnosuchentity' doesn't exist, is disabled, or is not an entity function. ` +
+    const id = await h.startNew(app.Names.callUnknown);
+    await expect(h.waitForCompletion(id, { timeoutMs: 300 })).rejects.toThrow(
+      `task 0 never completes: the extension dropped the call to entity call 'get': The function 'entnosuchentity' doesn't exist, is disabled, or is not an entity function. ` +
         `Additional info: The following are the known entity functions: '${app.Names.counter}', '${app.Names.relay}'.`,
     );
+    const status = h.getStatus(id);
+    expect(status.runtimeStatus).toBe('Running');
+    expect(status.history.filter((e) => e.EventType === EventSent)).toEqual([]);
   });
 
   it('keeps an entity call pending across a host crash after an activity: the replay reads it from history, nothing is lost or sent twice', async () => {
