@@ -20,6 +20,7 @@ import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { ImportCertificateInput, Orchestrators } from '../orchestrators/contracts';
 import { gatewayTarget } from './gatewayTarget';
 import { answerErrors, errorResponse, readBody } from './http';
+import { checkStatusResponse } from './managementUrls';
 import { conflictFor } from './instanceStatus';
 
 export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request, context) => {
@@ -71,7 +72,7 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
     return errorResponse(500, 'InternalError', `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`);
   }
   context.log(`Imported ${certificateName} version ${version} for ${hostname}; started ${instanceId}`);
-  return client.createCheckStatusResponse(request, instanceId);
+  return checkStatusResponse(client, instanceId);
 };
 
 app.http('AddCertificateWithPrivateKeyFunctions_HttpStart', {

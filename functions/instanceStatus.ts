@@ -6,6 +6,7 @@ import type { Hostname } from '../lib/hostnames';
 import { importInstanceId, issuanceInstanceId } from '../lib/naming';
 import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { errorResponse } from './http';
+import { managementPayload } from './managementUrls';
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
@@ -37,7 +38,7 @@ export async function conflictFor(client: DurableClient, hostname: Hostname, inc
   ];
   for (const [id, what] of runs) {
     if (await isInstanceActive(client, id)) {
-      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...client.createHttpManagementPayload(id) });
+      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, id) });
     }
   }
   return undefined;

@@ -5,6 +5,7 @@ import type { Hostname } from '../lib/hostnames';
 import { parseHostnameEntries, parseJsonBody, quoted } from '../lib/requests';
 import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { answerErrors, errorResponse, readBody } from './http';
+import { checkStatusResponse, managementPayload } from './managementUrls';
 import { startRenewal } from './startRenewal';
 
 /** POST {} | {"force":true} | {"hostnames":[{"hostname":"a.example.com"}],"force":true}: renew now. */
@@ -29,9 +30,9 @@ export async function renewCertificatesHttpStart(request: HttpRequest, context: 
   }
   const client = df.getClient(context);
   if (!(await startRenewal(client, { force, ...(hostnames ? { hostnames } : {}) }))) {
-    return errorResponse(409, 'Conflict', 'A renewal is already running; follow it at statusQueryGetUri', { ...client.createHttpManagementPayload(RENEWAL_INSTANCE_ID) });
+    return errorResponse(409, 'Conflict', 'A renewal is already running; follow it at statusQueryGetUri', { ...managementPayload(client, RENEWAL_INSTANCE_ID) });
   }
-  return client.createCheckStatusResponse(request, RENEWAL_INSTANCE_ID);
+  return checkStatusResponse(client, RENEWAL_INSTANCE_ID);
 }
 
 app.http('RenewCertificatesFunctions_HttpStart', {

@@ -11,6 +11,7 @@ import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/contracts';
 import { gatewayTarget } from './gatewayTarget';
 import { errorResponse, readBody } from './http';
+import { checkStatusResponse, managementPayload } from './managementUrls';
 import { conflictFor, isInstanceActive } from './instanceStatus';
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
@@ -30,12 +31,12 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
 
   const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);
   if (mode === 'multiple' && (await isInstanceActive(client, instanceId))) {
-    return errorResponse(409, 'Conflict', 'The same set of hostnames is already being issued', { ...client.createHttpManagementPayload(instanceId) });
+    return errorResponse(409, 'Conflict', 'The same set of hostnames is already being issued', { ...managementPayload(client, instanceId) });
   }
   const gateway = gatewayTarget(getConfig());
   const recoverDeleted = getConfig().keyVault.recoverDeleted;
   const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bind: gateway, recoverDeleted } : { hostnames, gateway, recoverDeleted };
   await client.startNew(mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates, { instanceId, input });
   context.log(`Started ${instanceId} for ${hostnames.length} hostname(s)`);
-  return client.createCheckStatusResponse(request, instanceId);
+  return checkStatusResponse(client, instanceId);
 }

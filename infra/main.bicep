@@ -134,6 +134,9 @@ param renewalRefreshGateway bool = false
 @description('Recover a soft-deleted certificate that holds a hostname\'s Key Vault name instead of failing with KeyVaultCertificateDeleted (purge protection keeps such names up to 90 days).')
 param keyVaultRecoverDeletedCertificates bool = false
 
+@description('Origin of the status URLs the starters answer with (e.g. https://certs.contoso.com behind Front Door); empty = the Function App\'s own host name.')
+param publicBaseUrl string = ''
+
 // ---------- hosting ----------
 
 @description('"container": container acme-challenge with anonymous blob read, behind a gateway path override /acme-challenge/. "staticWebsite": the $web container of a static website (enable it after deploying, see README).')
@@ -445,6 +448,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           // Special-use names (.test, .example, .local, …) only make sense against a test CA.
           name: 'AllowReservedHostnames'
           value: 'false'
+        }
+        {
+          // Empty: management URLs use the durable extension's own host name, never the request's.
+          name: 'PublicBaseUrl'
+          value: publicBaseUrl
         }
         {
           name: 'RenewalSchedule'

@@ -43,6 +43,8 @@ export interface AppConfig {
   readonly maxHostnamesPerRequest: number;
   /** Accept special-use names (.test, .example, .local, …): only for a test CA such as Pebble. */
   readonly allowReservedHostnames: boolean;
+  /** The origin of the management URLs starters answer with (never the request's Host). */
+  readonly publicBaseUrl?: string;
   readonly renewal: {
     /** NCRONTAB (six fields) for the renewal timer; empty = daily at a per-installation jittered time. */
     readonly schedule?: string;
@@ -80,6 +82,7 @@ export const Settings = {
   DnsServers: 'DnsServers',
   MaxHostnamesPerRequest: 'MaxHostnamesPerRequest',
   AllowReservedHostnames: 'AllowReservedHostnames',
+  PublicBaseUrl: 'PublicBaseUrl',
   RenewalSchedule: 'RenewalSchedule',
   RenewBeforeExpiryDays: 'RenewBeforeExpiryDays',
   RenewalConcurrency: 'RenewalConcurrency',
@@ -202,6 +205,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     dnsServers: (r.optional(Settings.DnsServers) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     maxHostnamesPerRequest: r.integer(Settings.MaxHostnamesPerRequest, 50, 1, 100),
     allowReservedHostnames: r.boolean(Settings.AllowReservedHostnames, false),
+    ...(r.optional(Settings.PublicBaseUrl) ? { publicBaseUrl: r.url(Settings.PublicBaseUrl, r.optional(Settings.PublicBaseUrl) ?? '') } : {}),
     renewal: {
       ...(r.optional(Settings.RenewalSchedule) ? { schedule: r.optional(Settings.RenewalSchedule) } : {}),
       ...(r.optional(Settings.RenewBeforeExpiryDays) ? { beforeExpiryDays: r.integer(Settings.RenewBeforeExpiryDays, 30, 1, 365) } : {}),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppOnStack, post, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
+import { withSetting } from './appFixture';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
@@ -17,6 +18,31 @@ describe('HTTP starters', () => {
     const http = app.registry.byTriggerType('httpTrigger');
     expect(http.map((f) => f.name)).toEqual(expect.arrayContaining([MULTI, SINGLE, 'AddCertificateWithPrivateKeyFunctions_HttpStart', 'RenewCertificatesFunctions_HttpStart', 'ListCertificates']));
     for (const f of http) expect(f.trigger.authLevel, f.name).toBe('function');
+  });
+
+  it("builds the status URLs from the extension's own host or PublicBaseUrl, never from the request's Host", async () => {
+    const spoofed = (hostname: string) => app.harness.callHttp(SINGLE, {
+      method: 'POST',
+      url: `https://attacker.example/api/${SINGLE}?code=function-key`,
+      headers: { 'content-type': 'application/json', host: 'attacker.example' },
+      body: JSON.stringify({ hostnames: [{ hostname }] }),
+    });
+    const first = await spoofed(randomHostname('origin'));
+    expect(first.status).toBe(202);
+    const urls = Object.values(first.json() as Record<string, string>).filter((v) => /^https?:/.test(v));
+    expect(urls.length).toBeGreaterThan(3);
+    for (const url of urls) expect(new URL(url).host).not.toBe('attacker.example');
+    expect(first.headers.Location ?? first.headers.location).toBe(first.json().statusQueryGetUri);
+
+    const restore = withSetting('PublicBaseUrl', 'https://certs.contoso.com');
+    try {
+      const second = await spoofed(randomHostname('origin'));
+      for (const [key, url] of Object.entries(second.json() as Record<string, string>)) {
+        if (/^https?:/.test(url)) expect(new URL(url).origin, key).toBe('https://certs.contoso.com');
+      }
+    } finally {
+      restore();
+    }
   });
 
   it('registers the starters as POST on routes named after the functions', () => {
