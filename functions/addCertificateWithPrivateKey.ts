@@ -28,11 +28,13 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   if (!body.ok) return body.response;
   const json = parseJsonBody(body.text, request.headers.get('content-type'));
   if (!json.ok) return errorResponse(400, json.code, json.message);
-  const entries = parseHostnameEntries(json.value, { max: 1, exactlyOne: true, extraFields: ['privatekey', 'certificate', 'password'] as const, allowReserved: getConfig().allowReservedHostnames });
+  const entries = parseHostnameEntries(json.value, { max: 1, exactlyOne: true, extraFields: ['privatekey', 'certificate', 'password', 'replace'] as const, allowReserved: getConfig().allowReservedHostnames });
   if (!entries.ok) return errorResponse(400, entries.code, entries.message);
   const entry = entries.value[0];
   if (!entry) return errorResponse(400, 'InvalidInput', 'This endpoint takes exactly one hostname');
   const { hostname } = entry;
+  const replace = entry.fields.replace;
+  if (replace !== undefined && typeof replace !== 'boolean') return errorResponse(400, 'InvalidInput', 'hostnames[0].replace must be true or false');
 
   const validated = validateImport({ hostname, privatekey: entry.fields.privatekey, certificate: entry.fields.certificate, password: entry.fields.password }, new Date());
   if (!validated.ok) return errorResponse(400, validated.code, validated.message);
@@ -49,6 +51,9 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
     // Checked before anything is written: a soft-deleted certificate or another owner's name is a 409 with the fix.
     const name = await checkCertificateName(config, certificateName, hostname);
     if (!name.ok) return errorResponse(409, name.code, name.message);
+    if (name.state === 'ours' && name.source === 'acme' && replace !== true) {
+      return errorResponse(409, ErrorCodes.CertificateManagedByAcme, `The certificate for ${hostname} is issued and renewed by this app; importing replaces it on the gateway and stops its renewal. Send "replace": true in hostnames[0] to do that`);
+    }
     if (name.state === 'deleted') {
       if (!config.keyVault.recoverDeleted) return errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, deletedMessage(certificateName, name.scheduledPurgeDate));
       await startRecovery(config, certificateName);

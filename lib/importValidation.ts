@@ -190,12 +190,41 @@ function checkChainOrder(chain: readonly X509Certificate[]): Failure | undefined
   for (let i = 0; i + 1 < chain.length; i += 1) {
     const child = chain[i] as X509Certificate;
     const parent = chain[i + 1] as X509Certificate;
+    if (!parent.ca) return fail(ErrorCodes.CertificateChainInvalid, `Certificate ${i + 2} of the chain ("${describe(parent)}") is not a CA, so it cannot have issued certificate ${i + 1}`);
     // checkIssued compares the issuer and subject names and key identifiers; verify checks the signature.
     if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
       return invalid(
         `${CERT_FIELD}: the chain is not in order: certificate ${i + 2} ("${describe(parent)}") did not issue certificate ${i + 1} ("${describe(child)}"); ` +
           'send the leaf first, then each issuer in turn',
       );
+    }
+  }
+  return undefined;
+}
+
+/** id-kp-serverAuth (RFC 5280 §4.2.1.12) and anyExtendedKeyUsage. */
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const ANY_EKU = '2.5.29.37.0';
+
+/**
+ * The leaf must be an end-entity certificate a TLS server may use (RFC 5280: basicConstraints CA
+ * absent or false, §4.2.1.9; an extendedKeyUsage, when present, allowing serverAuth, §4.2.1.12),
+ * every issuer in the chain a CA, and every certificate of the chain in date — what a client
+ * checks when the gateway presents it.
+ */
+function checkFitForServer(chain: readonly X509Certificate[], now: Date): Failure | undefined {
+  const leaf = chain[0] as X509Certificate;
+  if (leaf.ca) return fail(ErrorCodes.CertificateNotForServer, `The certificate ("${describe(leaf)}") is a CA certificate (basicConstraints CA:TRUE); a server needs an end-entity certificate`);
+  const usages = leaf.keyUsage;
+  if (usages && usages.length > 0 && !usages.includes(SERVER_AUTH) && !usages.includes(ANY_EKU)) {
+    return fail(ErrorCodes.CertificateNotForServer, `The certificate ("${describe(leaf)}") is not for TLS servers: its extended key usage lacks serverAuth`);
+  }
+  for (const [index, certificate] of chain.entries()) {
+    if (index > 0 && !certificate.ca) return fail(ErrorCodes.CertificateChainInvalid, `Certificate ${index + 1} of the chain ("${describe(certificate)}") is not a CA, so it cannot have issued certificate ${index}`);
+    const from = new Date(certificate.validFrom);
+    const to = new Date(certificate.validTo);
+    if (index > 0 && (now < from || now > to)) {
+      return fail(ErrorCodes.CertificateChainInvalid, `Certificate ${index + 1} of the chain ("${describe(certificate)}") is ${now > to ? `expired since ${to.toISOString()}` : `not valid until ${from.toISOString()}`}`);
     }
   }
   return undefined;
@@ -321,6 +350,8 @@ export function validateImport(request: ImportRequest, now: Date): ImportValidat
   if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) return invalid(`${CERT_FIELD}: the validity dates cannot be read`);
   if (now.getTime() > notAfter.getTime()) return fail(ErrorCodes.CertificateExpired, `The certificate expired on ${notAfter.toISOString()}`);
   if (now.getTime() < notBefore.getTime()) return fail(ErrorCodes.CertificateExpired, `The certificate is not valid until ${notBefore.toISOString()}`);
+  const trustProblem = checkFitForServer(chain, now);
+  if (trustProblem) return trustProblem;
 
   // OpenSSL's X509_check_host: DNS SANs only when present (RFC 6125 §6.4.4), a wildcard covers
   // exactly one whole left-most label, and the subject CN counts only without DNS SANs.

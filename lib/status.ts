@@ -65,6 +65,12 @@ export const ErrorCodes = {
   CertificateExpired: 'CertificateExpired',
   CertificateDoesNotCoverHostname: 'CertificateDoesNotCoverHostname',
   ImportedCertificateNotFound: 'ImportedCertificateNotFound',
+  /** Import: the leaf is not an end-entity certificate for a TLS server (a CA, or no serverAuth usage). */
+  CertificateNotForServer: 'CertificateNotForServer',
+  /** Import: an issuer in the chain is not a CA, or a certificate of the chain is out of date. */
+  CertificateChainInvalid: 'CertificateChainInvalid',
+  /** Import: the hostname's certificate is issued and renewed by this app; send "replace": true to replace it. */
+  CertificateManagedByAcme: 'CertificateManagedByAcme',
   InternalError: 'InternalError',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -15,7 +15,7 @@ import type { Hostname } from '../hostnames';
 import { deletedMessage, takenMessage } from '../keyVaultFailures';
 import { Outcome, fail } from '../outcome';
 import { ErrorCodes } from '../status';
-import { MANAGED_BY, Tags, keyVaultError } from './keyVaultCommon';
+import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVaultCommon';
 
 interface RestLike {
   statusCode?: number;
@@ -55,7 +55,8 @@ export function conflictError(error: unknown, name: string, action: string): App
   return undefined;
 }
 
-export type NameState = Outcome<{ state: 'free' | 'ours' | 'deleted'; scheduledPurgeDate?: string }>;
+/** `source` (for `ours`): whether the app issues and renews it (`acme`) or the user imported it. */
+export type NameState = Outcome<{ state: 'free' | 'ours' | 'deleted'; scheduledPurgeDate?: string; source?: 'acme' | 'imported' }>;
 
 /**
  * Read-only. `free`: no certificate or secret of that name; `ours`: a certificate this app manages
@@ -71,7 +72,7 @@ export async function checkCertificateName(config: AppConfig, name: string, host
     if (tags[Tags.ManagedBy] !== MANAGED_BY) return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a certificate this app does not manage (no managed-by tag)').detail);
     const named = (tags[Tags.Hostnames] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
     if (!named.includes(hostname)) return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, `the certificate of ${named.join(', ') || 'no hostname'}`).detail);
-    return { ok: true, state: 'ours' };
+    return { ok: true, state: 'ours', source: tags[Tags.Source] === IMPORTED_SOURCE || !tags[Tags.AcmeDirectory] ? 'imported' : 'acme' };
   } catch (error) {
     if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading certificate ${name}`, error);
   }
