@@ -10,6 +10,7 @@ const START = 'AddCertificateFunctions_HttpStart';
 const EXPECTED_STEPS = [
   'GetApplicationGatewayPublicIpStep',
   'CheckDnsResolutionStep',
+  'CheckKeyVaultNameStep',
   'GetAcmeOrderStep',
   'GetAcmeHttp01ChallengeStep',
   'UploadValidationFileToBlobStorageStep',
