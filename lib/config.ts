@@ -57,6 +57,9 @@ export interface AppConfig {
 }
 
 /** Setting names, as they appear in app settings. */
+/** The most MaxHostnamesPerRequest may be: a batch's custom status must fit the host's 16 KB with every hostname failing. */
+export const MAX_HOSTNAMES_PER_REQUEST_LIMIT = 100;
+
 export const Settings = {
   AcmeEndpoint: 'AcmeEndpoint',
   AcmeAccountEmail: 'AcmeAccountEmail',
@@ -203,7 +206,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
       recoverDeleted: r.boolean(Settings.KeyVaultRecoverDeletedCertificates, false),
     },
     dnsServers: (r.optional(Settings.DnsServers) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    maxHostnamesPerRequest: r.integer(Settings.MaxHostnamesPerRequest, 50, 1, 100),
+    maxHostnamesPerRequest: r.integer(Settings.MaxHostnamesPerRequest, 50, 1, MAX_HOSTNAMES_PER_REQUEST_LIMIT),
     allowReservedHostnames: r.boolean(Settings.AllowReservedHostnames, false),
     ...(r.optional(Settings.PublicBaseUrl) ? { publicBaseUrl: r.url(Settings.PublicBaseUrl, r.optional(Settings.PublicBaseUrl) ?? '') } : {}),
     renewal: {

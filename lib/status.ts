@@ -90,22 +90,55 @@ export interface HostnameProgress {
   readonly instanceId?: string;
 }
 
+/** Counts for a run over many certificates: what `customStatus` holds instead of every detail. */
+export type Counts = Readonly<Record<string, number>>;
+
 /**
  * What `customStatus` holds. `error` is set with status `Failed`, and with `Completed` when a
  * multi-hostname or renewal run finished but some of its certificates failed (`SomeCertificatesFailed`).
+ *
+ * The Durable extension fails an orchestration whose custom status is over 16 KB of UTF-16
+ * (MessagePayloadDataConverter), so it stays small by design whatever the run's size: a message
+ * of at most MAX_MESSAGE characters, counts, and for a batch one short state per hostname in the
+ * request's order ("Pending", "Completed", "Failed:<code>"). Each hostname's message and instance
+ * id are in the orchestration's output and in its child's own status.
  */
 export interface CustomStatus {
   readonly status: StepName;
   readonly message: string;
   readonly error: ErrorCode | null;
-  /** Multi-hostname orchestrations only. */
-  readonly hostnames?: Readonly<Record<string, HostnameProgress>>;
+  /** Runs over many certificates: how many are where. */
+  readonly counts?: Counts;
+  /** Multi-hostname orchestrations: each hostname's state, in the order the request listed them. */
+  readonly hostnames?: readonly string[];
 }
 
-export function progress(status: Exclude<StepName, 'Failed'>, message: string, hostnames?: Record<string, HostnameProgress>): CustomStatus {
-  return hostnames ? { status, message, error: null, hostnames } : { status, message, error: null };
+/** A message long enough for any hostname (253) and a CA's reason, and never more. */
+export const MAX_MESSAGE = 2000;
+
+function bounded(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 1)}…`;
 }
 
-export function failure(error: ErrorCode, message: string, hostnames?: Record<string, HostnameProgress>): CustomStatus {
-  return hostnames ? { status: Steps.Failed, message, error, hostnames } : { status: Steps.Failed, message, error };
+/** A batch's per-hostname states as `customStatus` carries them. */
+export function compactStates(states: readonly HostnameProgress[]): { counts: Counts; hostnames: string[] } {
+  const counts = { pending: 0, completed: 0, failed: 0 };
+  const hostnames = states.map((s) => {
+    if (s.status === 'Failed') {
+      counts.failed += 1;
+      return `Failed:${s.error ?? ErrorCodes.InternalError}`;
+    }
+    if (s.status === 'Completed') counts.completed += 1;
+    else counts.pending += 1;
+    return s.status;
+  });
+  return { counts, hostnames };
+}
+
+export function progress(status: Exclude<StepName, 'Failed'>, message: string, extra: Pick<CustomStatus, 'counts' | 'hostnames'> = {}): CustomStatus {
+  return { status, message: bounded(message), error: null, ...extra };
+}
+
+export function failure(error: ErrorCode, message: string, extra: Pick<CustomStatus, 'counts' | 'hostnames'> = {}): CustomStatus {
+  return { status: Steps.Failed, message: bounded(message), error, ...extra };
 }

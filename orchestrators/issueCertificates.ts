@@ -6,7 +6,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { Hostname } from '../lib/hostnames';
 import { issuanceInstanceId } from '../lib/naming';
-import { ErrorCodes, HostnameProgress, Steps, failure, progress } from '../lib/status';
+import { ErrorCodes, HostnameProgress, Steps, compactStates, failure, progress } from '../lib/status';
 import { bindGateway } from './bindGateway';
 import { IssuedCertificate, IssueCertificatesOutput, Orchestrators } from './contracts';
 import { TypedTask, first, inputOf, settled, subOrchestration } from './durableCalls';
@@ -16,7 +16,9 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   const states: Record<string, HostnameProgress> = Object.fromEntries(
     hostnames.map((h) => [h, { status: 'Pending', instanceId: issuanceInstanceId(h) } satisfies HostnameProgress]),
   );
-  context.df.setCustomStatus(progress(Steps.IssueCertificates, `Issuing ${hostnames.length} certificate(s)`, states));
+  // customStatus carries counts and one short state per hostname (request order); details go to the output.
+  const compact = () => compactStates(hostnames.map((h) => states[h] as HostnameProgress));
+  context.df.setCustomStatus(progress(Steps.IssueCertificates, `Issuing ${hostnames.length} certificate(s)`, compact()));
 
   // Task.any, one child at a time: each hostname's state is published as soon as its child ends,
   // so users polling the batch see progress rather than "Pending" until the slowest one finishes.
@@ -39,12 +41,12 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
     states[hostname] = result.ok
       ? { status: 'Pending', message: 'Issued; waiting to bind with the rest of the batch', instanceId: issuanceInstanceId(hostname) }
       : { status: 'Failed', error: result.code, message: result.message, instanceId: issuanceInstanceId(hostname) };
-    context.df.setCustomStatus(progress(Steps.IssueCertificates, `${done} of ${hostnames.length} hostname(s) done`, states));
+    context.df.setCustomStatus(progress(Steps.IssueCertificates, `${done} of ${hostnames.length} hostname(s) done`, compact()));
   }
 
   let gatewayUpdated = false;
   if (issued.length > 0) {
-    context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${issued.length} certificate(s) in one gateway update`, states));
+    context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${issued.length} certificate(s) in one gateway update`, compact()));
     const bound = yield* bindGateway(context, gateway, issued.map((r) => ({ hostname: r.hostname, keyVaultSecretId: r.secretId })));
     if (bound.ok) gatewayUpdated = bound.updated;
     for (const r of issued) {
@@ -59,13 +61,13 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   const failedCount = Object.values(states).filter((s) => s.status === 'Failed').length;
   const output: IssueCertificatesOutput = { hostnames: states, gatewayUpdated, certificates: issued };
   if (failedCount === hostnames.length) {
-    context.df.setCustomStatus(failure(ErrorCodes.SomeCertificatesFailed, `All ${failedCount} hostname(s) failed; see "hostnames" for each reason`, states));
+    context.df.setCustomStatus(failure(ErrorCodes.SomeCertificatesFailed, `All ${failedCount} hostname(s) failed; the output lists each reason`, compact()));
     throw new Error(`[${ErrorCodes.SomeCertificatesFailed}] All ${failedCount} hostname(s) failed`);
   }
   if (failedCount > 0) {
-    context.df.setCustomStatus({ ...progress(Steps.Completed, `${hostnames.length - failedCount} of ${hostnames.length} certificate(s) issued and bound; see "hostnames" for the failures`, states), error: ErrorCodes.SomeCertificatesFailed });
+    context.df.setCustomStatus({ ...progress(Steps.Completed, `${hostnames.length - failedCount} of ${hostnames.length} certificate(s) issued and bound; the output lists each failure`, compact()), error: ErrorCodes.SomeCertificatesFailed });
   } else {
-    context.df.setCustomStatus(progress(Steps.Completed, `${hostnames.length} certificate(s) issued and bound`, states));
+    context.df.setCustomStatus(progress(Steps.Completed, `${hostnames.length} certificate(s) issued and bound`, compact()));
   }
   return output;
 };

@@ -93,10 +93,11 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
   }
 
   const summary = `${report.renewed.length} renewed, ${report.skipped.length} not due, ${report.failed.length} failed, ${report.expiringImported.length} imported near expiry`;
+  // The report itself is the output: customStatus stays small however many certificates there are.
+  const counts = { renewed: report.renewed.length, notDue: report.skipped.length, failed: report.failed.length, expiringImported: report.expiringImported.length };
   context.df.setCustomStatus({
-    ...progress(Steps.Completed, summary),
+    ...progress(Steps.Completed, summary, { counts }),
     ...(report.failed.length > 0 ? { error: ErrorCodes.SomeCertificatesFailed } : {}),
-    renewal: report,
   });
   return report;
 };

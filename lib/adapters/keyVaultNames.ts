@@ -83,7 +83,9 @@ export async function checkCertificateName(config: AppConfig, name: string, host
     if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading deleted certificate ${name}`, error);
   }
   try {
-    await secretClient(config).getSecret(name);
+    const secret = await secretClient(config).getSecret(name);
+    // A certificate's own (managed) secret without its certificate: a recovery or deletion still settling.
+    if (secret.properties.managed) return { ok: true, state: 'deleted' };
     return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a secret').detail);
   } catch (error) {
     const status = (error as RestLike).statusCode;

@@ -30,7 +30,7 @@ describe('issuing several certificates in one request', () => {
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
     expect(final.customStatus).toMatchObject({ status: 'Completed', error: null });
     // Progress is published per hostname as each child ends, before the single gateway update.
-    const progress = app.harness.customStatusHistory(response.json().id) as Array<{ status: string; message: string; hostnames: Record<string, { message?: string }> }>;
+    const progress = app.harness.customStatusHistory(response.json().id) as Array<{ status: string; message: string; counts: { completed: number; pending: number }; hostnames: string[] }>;
     // (Two children ending in the same replay episode publish one status, so not every count is seen.)
     const partial = progress.filter((p) => p.status === 'IssueCertificatesStep' && /^[12] of 3/.test(p.message));
     // A partial count must have been published whenever the children ended in different episodes.
@@ -43,10 +43,14 @@ describe('issuing several certificates in one request', () => {
     if (childEpisodes.size > 1) expect(partial.length).toBeGreaterThan(0);
     for (const p of partial) {
       const done = Number(p.message[0]);
-      expect(Object.values(p.hostnames).filter((h) => /^Issued/.test(h.message ?? ''))).toHaveLength(done);
+      // Issued children wait for the batch's single bind: still Pending in the compact states, done in the count.
+      expect(p.counts.pending + p.counts.completed).toBe(3);
+      expect(p.hostnames).toHaveLength(3);
     }
+    // customStatus: counts and one state per hostname in request order; the output has the details.
+    expect(final.customStatus).toMatchObject({ counts: { pending: 0, completed: 3, failed: 0 }, hostnames: ['Completed', 'Completed', 'Completed'] });
     for (const host of [a, b, viaCname]) {
-      expect((final.customStatus as any).hostnames[host]).toMatchObject({ status: 'Completed' });
+      expect((final.output as any).hostnames[host]).toMatchObject({ status: 'Completed' });
       const listeners = listenersFor(app, host);
       expect(listeners).toHaveLength(1);
       expect(rulesFor(app, listeners[0].id)).toHaveLength(1);
@@ -70,13 +74,27 @@ describe('issuing several certificates in one request', () => {
     expect(final.runtimeStatus).toBe('Completed');
     const status = final.customStatus as any;
     expect(status.error).toBe('SomeCertificatesFailed');
-    expect(status.hostnames[bad]).toMatchObject({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway' });
-    expect(status.hostnames[good1]).toMatchObject({ status: 'Completed' });
-    expect(status.hostnames[good2]).toMatchObject({ status: 'Completed' });
+    expect(status).toMatchObject({ counts: { completed: 2, failed: 1, pending: 0 }, hostnames: ['Completed', 'Failed:HostnameNotResolvingToApplicationGateway', 'Completed'] });
+    const details = (final.output as any).hostnames;
+    expect(details[bad]).toMatchObject({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: expect.stringContaining(bad) });
+    expect(details[good1]).toMatchObject({ status: 'Completed' });
+    expect(details[good2]).toMatchObject({ status: 'Completed' });
     expect(listenersFor(app, good1)).toHaveLength(1);
     expect(listenersFor(app, good2)).toHaveLength(1);
     expect(listenersFor(app, bad)).toHaveLength(0);
     expect(app.stack.keyVault.certificateNames()).not.toContain(keyVaultCertificateName(asHostname(bad)));
     expect(app.stack.arm.putCount).toBe(putsBefore + 1);
   });
+
+  it('survives the host\'s 16 KB custom-status limit with 50 hostnames of 253 characters that all fail', async () => {
+    const tag = randomHostname('big').split('.')[0]!.slice(0, 20);
+    const hosts = Array.from({ length: 50 }, (_, i) => `${`${tag}${i}`.padEnd(63, 'a')}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(253 - 63 * 3 - 3 - 5)}.test`);
+    const response = await post(app.harness, MULTI, { hostnames: hosts.map((hostname) => ({ hostname })) });
+    expect(response.status, response.body).toBe(202);
+    const final = await app.harness.waitForCompletion(response.json().id, { timeoutMs: 180_000 });
+    // Failed by its own verdict (every hostname failed), not by the host refusing a large status.
+    expect(final.runtimeStatus).toBe('Failed');
+    expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'SomeCertificatesFailed', counts: { failed: 50 } });
+    expect(JSON.stringify(final.customStatus).length).toBeLessThanOrEqual(8703);
+  }, 240_000);
 });

@@ -38,7 +38,8 @@ describe('the batch', () => {
     expect(result.lastStatus).toMatchObject({
       status: 'Completed',
       error: 'SomeCertificatesFailed',
-      hostnames: { [a]: { status: 'Completed' }, [b]: { status: 'Failed', error: 'AcmeOrderInvalid' }, [c]: { status: 'Completed' } },
+      counts: { completed: 2, failed: 1, pending: 0 },
+      hostnames: ['Completed', 'Failed:AcmeOrderInvalid', 'Completed'],
     });
   });
 
@@ -49,7 +50,8 @@ describe('the batch', () => {
       activities: gatewayActivities(),
       subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => { if (h === a) throw activityFailure('InternalError', 'host failure'); return issued(h); } },
     });
-    expect(result.lastStatus).toMatchObject({ hostnames: { [a]: { status: 'Failed', error: 'InternalError' }, [b]: { status: 'Completed' } } });
+    expect(result.lastStatus).toMatchObject({ hostnames: ['Failed:InternalError', 'Completed'] });
+    expect(result.output).toMatchObject({ hostnames: { [a]: { status: 'Failed', error: 'InternalError' }, [b]: { status: 'Completed' } } });
   });
 
   it('ends Failed without touching the gateway when every hostname failed', () => {
