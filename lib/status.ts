@@ -80,7 +80,8 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && errorCodeSet.has(value);
 }
 
-export type HostnameState = 'Pending' | 'Completed' | 'Failed';
+/** A batch's hostname: `Issued` is in Key Vault and waits for the batch's single gateway update. */
+export type HostnameState = 'Pending' | 'Issued' | 'Completed' | 'Failed';
 
 export interface HostnameProgress {
   readonly status: HostnameState;
@@ -100,7 +101,7 @@ export type Counts = Readonly<Record<string, number>>;
  * The Durable extension fails an orchestration whose custom status is over 16 KB of UTF-16
  * (MessagePayloadDataConverter), so it stays small by design whatever the run's size: a message
  * of at most MAX_MESSAGE characters, counts, and for a batch one short state per hostname in the
- * request's order ("Pending", "Completed", "Failed:<code>"). Each hostname's message and instance
+ * request's order ("Pending", "Issued", "Completed", "Failed:<code>"). Each hostname's message and instance
  * id are in the orchestration's output and in its child's own status.
  */
 export interface CustomStatus {
@@ -122,13 +123,14 @@ function bounded(message: string): string {
 
 /** A batch's per-hostname states as `customStatus` carries them. */
 export function compactStates(states: readonly HostnameProgress[]): { counts: Counts; hostnames: string[] } {
-  const counts = { pending: 0, completed: 0, failed: 0 };
+  const counts = { pending: 0, issued: 0, completed: 0, failed: 0 };
   const hostnames = states.map((s) => {
     if (s.status === 'Failed') {
       counts.failed += 1;
       return `Failed:${s.error ?? ErrorCodes.InternalError}`;
     }
     if (s.status === 'Completed') counts.completed += 1;
+    else if (s.status === 'Issued') counts.issued += 1;
     else counts.pending += 1;
     return s.status;
   });

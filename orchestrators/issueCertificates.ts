@@ -39,7 +39,7 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
     const result = child.ok ? child.value.result : child;
     if (result.ok) issued.push(result);
     states[hostname] = result.ok
-      ? { status: 'Pending', message: 'Issued; waiting to bind with the rest of the batch', instanceId: issuanceInstanceId(hostname) }
+      ? { status: 'Issued', message: 'Issued; waiting to bind with the rest of the batch', instanceId: issuanceInstanceId(hostname) }
       : { status: 'Failed', error: result.code, message: result.message, instanceId: issuanceInstanceId(hostname) };
     context.df.setCustomStatus(progress(Steps.IssueCertificates, `${done} of ${hostnames.length} hostname(s) done`, compact()));
   }
