@@ -21,7 +21,7 @@ import { ImportCertificateInput, Orchestrators } from '../orchestrators/contract
 import { gatewayTarget } from './gatewayTarget';
 import { answerErrors, errorResponse, readBody } from './http';
 import { checkStatusResponse } from './managementUrls';
-import { conflictFor } from './instanceStatus';
+import { conflictFor, startOrConflict } from './instanceStatus';
 
 export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request, context) => {
   const body = await readBody(request);
@@ -71,10 +71,11 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   const instanceId = importInstanceId(hostname);
   const input: ImportCertificateInput = { hostname, certificateName, version, gateway: gatewayTarget(config) };
   try {
-    await client.startNew(Orchestrators.ImportCertificate, { instanceId, input });
+    const raced = await startOrConflict(client, Orchestrators.ImportCertificate, instanceId, input, `A certificate for ${hostname} is already being imported`);
+    if (raced) return raced;
   } catch {
     context.error(`Imported ${certificateName} version ${version} for ${hostname}, but ${instanceId} could not be started`);
-    return errorResponse(500, 'InternalError', `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`);
+    return errorResponse(503, 'ServiceUnavailable', `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`);
   }
   context.log(`Imported ${certificateName} version ${version} for ${hostname}; started ${instanceId}`);
   return checkStatusResponse(client, instanceId);

@@ -3,7 +3,9 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { AppError } from '../lib/errors';
 import type { Hostname } from '../lib/hostnames';
-import { importInstanceId, issuanceInstanceId } from '../lib/naming';
+import { ClaimState, holder } from '../lib/certificateClaim';
+import { importInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
+import { certificateClaimId } from '../orchestrators/certificateClaimEntity';
 import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { errorResponse } from './http';
 import { managementPayload } from './managementUrls';
@@ -25,6 +27,33 @@ export async function isInstanceActive(client: DurableClient, instanceId: string
   }
 }
 
+/** The run holding the certificate's claim now, if any (CertificateClaim entity, lib/certificateClaim.ts). */
+async function claimHolder(client: DurableClient, hostname: Hostname): Promise<string | undefined> {
+  try {
+    const state = await client.readEntityState<ClaimState>(certificateClaimId(keyVaultCertificateName(hostname)));
+    return state.entityExists ? holder(state.entityState, new Date().toISOString()) : undefined;
+  } catch {
+    throw new AppError('InternalError', 'Could not read which run holds the certificate; try again shortly', true);
+  }
+}
+
+/**
+ * Starts an orchestration; the durable store refuses an id that is already running (the host's
+ * OrchestrationAlreadyExistsException, an HTTP 500 to the client), which a racing starter answers
+ * with 409 naming that run — never a 500.
+ */
+export async function startOrConflict(client: DurableClient, name: string, instanceId: string, input: unknown, what: string): Promise<HttpResponseInit | undefined> {
+  try {
+    await client.startNew(name, { instanceId, input });
+    return undefined;
+  } catch (error) {
+    if (/already exists/i.test((error as Error).message ?? '') || (await isInstanceActive(client, instanceId))) {
+      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, instanceId) });
+    }
+    throw new AppError('InternalError', `Could not start ${instanceId}; try again shortly`, true);
+  }
+}
+
 /**
  * A 409 naming the run already working on `hostname` (its issuance or import, and with
  * `includeRenewal` the renewal, which may own the certificate's pending Key Vault operation),
@@ -40,6 +69,11 @@ export async function conflictFor(client: DurableClient, hostname: Hostname, inc
     if (await isInstanceActive(client, id)) {
       return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, id) });
     }
+  }
+  // Any other run holding the certificate's claim (a batch child, a renewal's child).
+  const holderId = await claimHolder(client, hostname);
+  if (holderId !== undefined && (await isInstanceActive(client, holderId))) {
+    return errorResponse(409, 'Conflict', `Another run (${holderId}) is working on the certificate for ${hostname}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, holderId) });
   }
   return undefined;
 }

@@ -12,7 +12,7 @@ import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '..
 import { gatewayTarget } from './gatewayTarget';
 import { errorResponse, readBody } from './http';
 import { checkStatusResponse, managementPayload } from './managementUrls';
-import { conflictFor, isInstanceActive } from './instanceStatus';
+import { conflictFor, isInstanceActive, startOrConflict } from './instanceStatus';
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
   const body = await readBody(request);
@@ -36,7 +36,8 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   const gateway = gatewayTarget(getConfig());
   const recoverDeleted = getConfig().keyVault.recoverDeleted;
   const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bind: gateway, recoverDeleted } : { hostnames, gateway, recoverDeleted };
-  await client.startNew(mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates, { instanceId, input });
+  const raced = await startOrConflict(client, mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates, instanceId, input, mode === 'single' ? `A certificate for ${hostnames[0]} is already being issued` : 'The same set of hostnames is already being issued');
+  if (raced) return raced;
   context.log(`Started ${instanceId} for ${hostnames.length} hostname(s)`);
   return checkStatusResponse(client, instanceId);
 }

@@ -3,7 +3,7 @@ import type { DurableClient } from 'durable-functions';
 import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
 import { gatewayTarget } from './gatewayTarget';
-import { isInstanceActive } from './instanceStatus';
+import { isInstanceActive, startOrConflict } from './instanceStatus';
 import { Orchestrators, RENEWAL_INSTANCE_ID, RenewCertificatesInput } from '../orchestrators/contracts';
 
 /** Returns false when a renewal is already running (the fixed instance id keeps runs from overlapping). */
@@ -18,7 +18,7 @@ export async function startRenewal(client: DurableClient, options: { force: bool
     gateway: gatewayTarget(config),
     recoverDeleted: config.keyVault.recoverDeleted,
   };
-  await client.startNew(Orchestrators.RenewCertificates, { instanceId: RENEWAL_INSTANCE_ID, input });
-  return true;
+  // Two starts racing past the check: the durable store refuses the second (already running).
+  return (await startOrConflict(client, Orchestrators.RenewCertificates, RENEWAL_INSTANCE_ID, input, 'A renewal is already running')) === undefined;
 }
 

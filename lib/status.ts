@@ -61,6 +61,8 @@ export const ErrorCodes = {
   /** Our binding was in a completed update and then gone: another writer superseded or removed it. */
   ApplicationGatewayUpdateLost: 'ApplicationGatewayUpdateLost',
   SomeCertificatesFailed: 'SomeCertificatesFailed',
+  /** Another run (issuance, renewal or import) is working on this certificate; this one did nothing. */
+  CertificateBusy: 'CertificateBusy',
   CertificateKeyMismatch: 'CertificateKeyMismatch',
   CertificateExpired: 'CertificateExpired',
   CertificateDoesNotCoverHostname: 'CertificateDoesNotCoverHostname',

@@ -7,6 +7,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ActivityInput, ActivityName, ActivityOutput } from '../lib/activityContracts';
+import type { ClaimAnswer } from '../lib/certificateClaim';
 import { toCodedFailure } from '../lib/errors';
 import type { Outcome } from '../lib/outcome';
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from './contracts';
@@ -51,6 +52,11 @@ export function subOrchestration<K extends OrchestratorName>(context: Orchestrat
 /** Calls an operation of the gateway queue entity and returns its answer, typed by the entity's contract. */
 export function* callQueue<K extends GatewayQueueOperation>(context: OrchestrationContext, entity: df.EntityId, operation: K, input: GatewayQueueOperations[K]['input']): Step<GatewayQueueOperations[K]['output']> {
   return (yield context.df.callEntity(entity, operation, input)) as GatewayQueueOperations[K]['output'];
+}
+
+/** Claims a certificate for this run (certificateClaimEntity.ts); the answer says who holds it otherwise. */
+export function* claimCertificate(context: OrchestrationContext, entity: df.EntityId): Step<ClaimAnswer> {
+  return (yield context.df.callEntity(entity, 'claim', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() })) as ClaimAnswer;
 }
 
 /** Waits for one task and returns its typed result; a failed task throws, as a yield does. */

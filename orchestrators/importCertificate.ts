@@ -11,12 +11,21 @@ import { gatewayNames } from '../lib/naming';
 import { ErrorCodes, Steps, failure, progress } from '../lib/status';
 import { bindGateway } from './bindGateway';
 import { ImportCertificateOutput, Orchestrators } from './contracts';
-import { call, inputOf, log } from './durableCalls';
+import { certificateClaimId } from './certificateClaimEntity';
+import { call, claimCertificate, inputOf, log } from './durableCalls';
 
 export const importCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { hostname, certificateName, version, gateway } = inputOf(context, Orchestrators.ImportCertificate);
 
   let failed: CodedFailure;
+  // One run per certificate: an issuance or renewal of this certificate must not bind over the import.
+  const entity = certificateClaimId(certificateName);
+  const claimed = yield* claimCertificate(context, entity);
+  if (!claimed.granted) {
+    failed = { code: ErrorCodes.CertificateBusy, message: `Another run (${claimed.heldBy}) is working on the certificate for ${hostname}; the imported version ${version} is in Key Vault and the gateway will pick it up; bind it again once that run has ended` };
+    context.df.setCustomStatus(failure(failed.code, failed.message));
+    throw new Error(`[${failed.code}] ${failed.message}`);
+  }
   try {
     context.df.setCustomStatus(progress(Steps.ImportCertificate, `Checking version ${version} of ${certificateName} in Key Vault`));
     const check = yield* call(context, Activities.checkImportedCertificate, { hostname, certificateName, version });
@@ -38,6 +47,8 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
     }
   } catch (error) {
     failed = toCodedFailure(error);
+  } finally {
+    context.df.signalEntity(entity, 'release', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() });
   }
 
   context.df.setCustomStatus(failure(failed.code, failed.message));

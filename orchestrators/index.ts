@@ -4,3 +4,4 @@ import './issueCertificates';
 import './importCertificate';
 import './renewCertificates';
 import './gatewayQueueEntity';
+import './certificateClaimEntity';

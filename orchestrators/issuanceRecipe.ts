@@ -11,7 +11,8 @@ import { deletedFailure } from '../lib/keyVaultFailures';
 import { Outcome, fail } from '../lib/outcome';
 import { ErrorCodes, Steps, StepName } from '../lib/status';
 import type { IssuanceResult } from './contracts';
-import { CLEANUP_RETRY, Step, activity, all, call, log, sleep } from './durableCalls';
+import { certificateClaimId } from './certificateClaimEntity';
+import { CLEANUP_RETRY, Step, activity, all, call, claimCertificate, log, sleep } from './durableCalls';
 
 export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => void;
 
@@ -101,8 +102,25 @@ function* cleanUp(context: OrchestrationContext, hostname: Hostname, pending: re
   return warning;
 }
 
+/**
+ * One run per certificate: the claim is taken before any work and released on every way out, so
+ * an issuance, a batch child, a renewal and an import never work on one certificate at once.
+ */
 export function* issueOneCertificate(context: OrchestrationContext, hostname: Hostname, report: Report, recoverDeleted = false): Step<IssuanceResult> {
   const certificateName = keyVaultCertificateName(hostname);
+  const entity = certificateClaimId(certificateName);
+  const claimed = yield* claimCertificate(context, entity);
+  if (!claimed.granted) {
+    return fail(ErrorCodes.CertificateBusy, `Another run (${claimed.heldBy}) is working on the certificate for ${hostname}; follow it, or try again once it has ended (at the latest ${claimed.until})`);
+  }
+  try {
+    return yield* issueClaimed(context, hostname, certificateName, report, recoverDeleted);
+  } finally {
+    context.df.signalEntity(entity, 'release', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() });
+  }
+}
+
+function* issueClaimed(context: OrchestrationContext, hostname: Hostname, certificateName: string, report: Report, recoverDeleted: boolean): Step<IssuanceResult> {
 
   report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP');
   const ip = yield* call(context, Activities.getGatewayPublicIp, {});

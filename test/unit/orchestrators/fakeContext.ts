@@ -12,6 +12,7 @@ import type { EntityContext, OrchestrationContext, OrchestrationHandler, Task } 
 import type { ActivityInput, ActivityName, ActivityOutput } from '../../../lib/activityContracts';
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from '../../../orchestrators/contracts';
 import { GATEWAY_QUEUE_ENTITY, gatewayQueueEntity } from '../../../orchestrators/gatewayQueueEntity';
+import { CERTIFICATE_CLAIM_ENTITY, certificateClaimEntity } from '../../../orchestrators/certificateClaimEntity';
 
 export type ActivityScript = { [K in ActivityName]?: (input: ActivityInput<K>, call: number) => ActivityOutput<K> };
 export type SubOrchestrationScript = { [K in OrchestratorName]?: (input: OrchestratorInput<K>, instanceId: string) => OrchestratorOutput<K> };
@@ -48,7 +49,10 @@ export interface FakeRun {
 export type EntityFunction = (context: EntityContext<unknown>) => void;
 
 /** The app's own entities, used unless a test passes others. */
-const APP_ENTITIES: Record<string, EntityFunction> = { [GATEWAY_QUEUE_ENTITY]: gatewayQueueEntity as EntityFunction };
+const APP_ENTITIES: Record<string, EntityFunction> = {
+  [GATEWAY_QUEUE_ENTITY]: gatewayQueueEntity as EntityFunction,
+  [CERTIFICATE_CLAIM_ENTITY]: certificateClaimEntity as EntityFunction,
+};
 
 export interface FakeOptions<K extends OrchestratorName> {
   readonly name: K;
