@@ -20,6 +20,7 @@
  * it is a model for catching our own mistakes, not a complete copy of NRP's rules.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { issueServerCert, type PemPair } from '../tls/testCa';
@@ -29,9 +30,9 @@ import { grantDeployedRoles, type GatewayScopes, type InfraRoles } from './deplo
 import { ArmError, clone, type Json, newEtag, publicIpId } from './model';
 import type { Principal, RoleAssignment, RoleDefinition } from './rbac';
 import { route } from './routes';
-import { addGateway, type ArmBehaviour, newArmState, resourceKey } from './state';
+import { addGateway, type ArmBehaviour, type ArmRequestInfo, type ArmState, newArmState, type PutEvent, resourceKey } from './state';
 
-export type { ArmBehaviour } from './state';
+export type { ArmBehaviour, ArmRequestInfo, PutEvent } from './state';
 
 export interface ArmEmulator {
   readonly url: string;
@@ -54,6 +55,7 @@ export interface ArmEmulator {
   maxConcurrentPutsSeen: number;
   /** How long a PUT's long-running operation stays InProgress (default 50 ms; Azure takes minutes). */
   setPutDurationMs(ms: number): void;
+  readonly putDurationMs: number;
   /** Switches concurrent-PUT and If-Match handling (defaults: supersede, ignore). */
   configure(behaviour: Partial<ArmBehaviour>): void;
   readonly behaviour: ArmBehaviour;
@@ -63,6 +65,10 @@ export interface ArmEmulator {
   defineRole(role: RoleDefinition): void;
   /** Assigns a role (a built-in's name or guid, or a defined role's id) to a principal at a scope. */
   assignRole(principalId: string, role: string, scope: string): RoleAssignment;
+  /** The principal registered for a bearer token (e.g. the app's, to inspect its assignments). */
+  principalForToken(token: string): Principal | undefined;
+  /** A principal's role assignments, with each role's definition. */
+  roleAssignmentsOf(principalId: string): Array<RoleAssignment & { role: RoleDefinition }>;
   /** Removes a principal's assignments (those matching `where`, or all); returns how many. */
   removeRoleAssignments(principalId: string, where?: (a: RoleAssignment) => boolean): number;
   /** Grants exactly the assignments infra/ deploys (infra/roles.json) for one gateway's resources. */
@@ -72,6 +78,34 @@ export interface ArmEmulator {
   clearPutFaults(): void;
   readonly requests: Array<{ method: string; path: string; status: number }>;
   onGatewayChanged(listener: (resourceGroup: string, name: string, gateway: Json) => void): void;
+  /**
+   * Test hook, awaited before each request is handled: a test can send requests of its own at an
+   * exact point of a caller's protocol (e.g. another writer's PUT between the app's GET and PUT),
+   * or hold a caller's requests back. Returns a function that removes the hook.
+   */
+  beforeRequest(hook: (request: ArmRequestInfo) => void | Promise<void>): () => void;
+  /** Test hook: a gateway PUT was accepted (its operation InProgress). Returns a remover. */
+  onPutAccepted(listener: (event: PutEvent) => void): () => void;
+  /** Test hook: a gateway PUT's operation ended (Succeeded, Failed or Canceled). Returns a remover. */
+  onPutSettled(listener: (event: PutEvent) => void): () => void;
+}
+
+/** Adds `item` to `list`; the returned function removes it again. */
+function subscribe<T>(list: T[], item: T): () => void {
+  list.push(item);
+  return () => {
+    const i = list.indexOf(item);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
+/** The caller's object id, or undefined for a missing or unknown token (route() answers those 401). */
+function callerId(state: ArmState, req: IncomingMessage): string | undefined {
+  try {
+    return state.principals.caller(req).objectId;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ArmEmulatorOptions {
@@ -94,7 +128,10 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const isGatewayPut = method === 'PUT' && /\/applicationGateways\/[^/?]+(\?|$)/i.test(path);
-    route(state, req, res).then(
+    const info: ArmRequestInfo = { method, path, principalId: callerId(state, req) };
+    // Test hooks run first, one after the other; a hook's error is answered like any emulator error.
+    const hooked = state.hooks.beforeRequest.reduce<Promise<void>>((prev, hook) => prev.then(() => hook(info)), Promise.resolve());
+    hooked.then(() => route(state, req, res)).then(
       (status) => requests.push({ method, path, status }),
       (err: unknown) => {
         const armErr =
@@ -169,6 +206,9 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
     setPutDurationMs(ms) {
       state.putDurationMs = ms;
     },
+    get putDurationMs() {
+      return state.putDurationMs;
+    },
     configure(behaviour) {
       state.behaviour = { ...state.behaviour, ...behaviour };
     },
@@ -187,6 +227,12 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
       state.rbac.assign(assignment);
       return assignment;
     },
+    principalForToken(token) {
+      return state.principals.byBearerToken(token);
+    },
+    roleAssignmentsOf(principalId) {
+      return state.rbac.assignmentsOf(principalId).map((a) => ({ ...a, role: state.rbac.role(a.roleDefinitionId) as RoleDefinition }));
+    },
     removeRoleAssignments(principalId, where) {
       return state.rbac.unassign(principalId, where);
     },
@@ -204,6 +250,15 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
     },
     onGatewayChanged(listener) {
       listeners.push(listener);
+    },
+    beforeRequest(hook) {
+      return subscribe(state.hooks.beforeRequest, hook);
+    },
+    onPutAccepted(listener) {
+      return subscribe(state.hooks.putAccepted, listener);
+    },
+    onPutSettled(listener) {
+      return subscribe(state.hooks.putSettled, listener);
     },
   };
 }

@@ -11,9 +11,9 @@ import { readBody, send } from './http';
 import { linkedResources } from './linked';
 import { ArmError, clone, gatewayId, Json, stamp } from './model';
 import { normalise } from './normalise';
-import { cancelOperation, startOperation } from './operations';
+import { cancelOperation, putEvent, startOperation } from './operations';
 import { authorize, linkedAuthorizationFailed, type Principal } from './rbac';
-import { ArmState, resourceKey } from './state';
+import { ArmState, notify, resourceKey } from './state';
 
 export const GATEWAY_WRITE = 'Microsoft.Network/applicationGateways/write';
 
@@ -77,6 +77,7 @@ export async function handleGatewayPut(
   const rgScope = `/subscriptions/${state.subscriptionId}/resourceGroups/${stored.resourceGroup}`;
   const op = startOperation(state, stored, next, apiVersion, fault, caller.objectId, rgScope);
   if (running) cancelOperation(state, running, op.id);
+  notify(state.hooks.putAccepted, putEvent(op));
   const answer = clone(next);
   answer.etag = stored.json.etag;
   answer.properties.provisioningState = 'Updating';

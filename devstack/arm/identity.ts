@@ -19,6 +19,11 @@ export class Principals {
     return p;
   }
 
+  /** The principal a token stands for, if registered. */
+  byBearerToken(token: string): Principal | undefined {
+    return this.byToken.get(token);
+  }
+
   /** The caller of `req`; throws ARM's 401 shapes for a missing or unknown token. */
   caller(req: IncomingMessage): Principal {
     const auth = req.headers.authorization ?? '';

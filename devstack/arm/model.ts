@@ -78,6 +78,8 @@ export interface Operation {
   resourceGroupScope: string;
   /** Its Azure-AsyncOperation URL. */
   url: string;
+  /** The gateway it writes (for test hooks). */
+  gateway: { resourceGroup: string; name: string };
   /** Pending timers (Updating window, completion), cleared when it is canceled. */
   timers: NodeJS.Timeout[];
 }

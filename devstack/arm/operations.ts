@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { clone, Json, norm, Operation, stamp, StoredGateway } from './model';
-import type { ArmState } from './state';
+import { notify, type ArmState, type PutEvent } from './state';
 
 /** The share of a PUT's duration during which the gateway reads `Updating`. */
 export const UPDATING_FRACTION = 0.1;
@@ -48,6 +48,7 @@ export function startOperation(
     principalId,
     resourceGroupScope,
     url: `${state.url}/subscriptions/${state.subscriptionId}/providers/Microsoft.Network/locations/${location}/operations/${id}?api-version=${encodeURIComponent(apiVersion)}`,
+    gateway: { resourceGroup: stored.resourceGroup, name: stored.name },
     timers: [],
   };
   state.operations.set(id, op);
@@ -68,6 +69,7 @@ export function startOperation(
         message: `Update of application gateway ${stored.json.id} failed (injected fault); the previous configuration is still in place.`,
       };
       stored.json.properties.provisioningState = 'Succeeded';
+      notify(state.hooks.putSettled, putEvent(op));
       return;
     }
     stamp(next, 'Succeeded');
@@ -80,8 +82,14 @@ export function startOperation(
         // A test's listener must not break the emulator.
       }
     }
+    notify(state.hooks.putSettled, putEvent(op));
   });
   return op;
+}
+
+/** The operation as test hooks see it (./state.ts ArmHooks). */
+export function putEvent(op: Operation): PutEvent {
+  return { ...op.gateway, principalId: op.principalId, operationId: op.id, status: op.status };
 }
 
 /** Ends `op` Canceled because operation `by` superseded it; its configuration is never applied. */
@@ -103,6 +111,7 @@ export function cancelOperation(state: ArmState, op: Operation, by: string): voi
     ],
   };
   state.canceledPuts += 1;
+  notify(state.hooks.putSettled, putEvent(op));
 }
 
 /** The body of GET {Azure-AsyncOperation URL}. */

@@ -30,6 +30,49 @@ export interface ArmBehaviour {
 
 export const DEFAULT_BEHAVIOUR: ArmBehaviour = { concurrentPut: 'supersede', ifMatch: 'ignore' };
 
+/** A request as a test hook sees it, before the emulator handles it. */
+export interface ArmRequestInfo {
+  readonly method: string;
+  /** Path and query, as sent. */
+  readonly path: string;
+  /** The caller's object id; undefined when the token is missing or unknown (ARM then answers 401). */
+  readonly principalId: string | undefined;
+}
+
+/** A gateway PUT's long-running operation, for test hooks: accepted, then settled. */
+export interface PutEvent {
+  readonly resourceGroup: string;
+  readonly name: string;
+  /** Who sent the PUT (only that principal may read its status). */
+  readonly principalId: string;
+  readonly operationId: string;
+  readonly status: 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+}
+
+/**
+ * Test hooks: points in a caller's protocol where a test acts as another writer would. Not Azure
+ * behaviour: Azure has no such hooks; they only choose *when* another real request arrives.
+ */
+export interface ArmHooks {
+  /** Awaited before each request is handled (a hook may send requests of its own meanwhile). */
+  readonly beforeRequest: Array<(request: ArmRequestInfo) => void | Promise<void>>;
+  /** A gateway PUT was accepted and its operation started (status InProgress). */
+  readonly putAccepted: Array<(event: PutEvent) => void>;
+  /** A gateway PUT's operation ended: Succeeded (its configuration is now stored), Failed or Canceled. */
+  readonly putSettled: Array<(event: PutEvent) => void>;
+}
+
+/** Calls every listener, ignoring their errors: a test's listener must not break the emulator. */
+export function notify<E>(listeners: ReadonlyArray<(event: E) => void>, event: E): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(event);
+    } catch {
+      // ignored on purpose (see above)
+    }
+  }
+}
+
 export interface ArmState {
   readonly subscriptionId: string;
   /** The emulator's base URL, known once the server listens. */
@@ -50,6 +93,7 @@ export interface ArmState {
   putDurationMs: number;
   maxConcurrentPutsSeen: number;
   readonly faults: PutFault[];
+  readonly hooks: ArmHooks;
 }
 
 export function newArmState(subscriptionId: string, behaviour: Partial<ArmBehaviour> = {}): ArmState {
@@ -73,6 +117,7 @@ export function newArmState(subscriptionId: string, behaviour: Partial<ArmBehavi
     putDurationMs: 50,
     maxConcurrentPutsSeen: 0,
     faults: [],
+    hooks: { beforeRequest: [], putAccepted: [], putSettled: [] },
   };
 }
 
