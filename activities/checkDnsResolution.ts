@@ -4,8 +4,8 @@ import { judgeResolution } from '../lib/dnsCheck';
 import { defineActivity } from './defineActivity';
 
 /** check*: reads DNS, changes nothing. A wrong answer is a value; an unreachable resolver throws (retryable). */
-export const checkDnsResolution = defineActivity(Activities.checkDnsResolution, async ({ hostname, gatewayIp }, config) => {
+export const checkDnsResolution = defineActivity(Activities.checkDnsResolution, async ({ hostname, gatewayIp, gatewayAddresses }, config) => {
   const resolution = await resolveHostname(hostname, config.dnsServers);
-  const verdict = judgeResolution(hostname, resolution, gatewayIp);
-  return verdict.ok ? { ok: true, chain: [...resolution.chain] } : verdict;
+  const verdict = judgeResolution(hostname, resolution, gatewayIp, gatewayAddresses);
+  return verdict.ok ? { ok: true, chain: [...resolution.chain], reachable: verdict.reachable } : verdict;
 });

@@ -95,8 +95,10 @@ export interface ManagedCertificate {
 }
 
 export interface ActivityContracts {
-  getGatewayPublicIp: { input: Record<string, never>; output: Outcome<{ ip: string }> };
-  checkDnsResolution: { input: { hostname: Hostname; gatewayIp: string }; output: Outcome<{ chain: string[] }> };
+  /** `ip`: the public IPv4 address; `addresses`: every public frontend address (IPv6 too). */
+  getGatewayPublicIp: { input: Record<string, never>; output: Outcome<{ ip: string; addresses: string[] }> };
+  /** `reachable`: the gateway addresses the CA will reach for the name, IPv6 first. */
+  checkDnsResolution: { input: { hostname: Hostname; gatewayIp: string; gatewayAddresses: string[] }; output: Outcome<{ chain: string[]; reachable: string[] }> };
   /**
    * Before any CA work: can the Key Vault certificate name take a version for this hostname?
    * `deleted`: soft-deleted and recoverable; `KeyVaultNameTaken` for a secret, a foreign certificate or another hostname's.
@@ -108,7 +110,8 @@ export interface ActivityContracts {
   createAcmeOrder: { input: { hostname: Hostname }; output: Outcome<{ orderUrl: string; status: string }> };
   getAcmeHttp01Challenges: { input: { orderUrl: string }; output: Outcome<{ challenges: Http01Challenge[] }> };
   uploadChallengeFiles: { input: { files: ChallengeFile[] }; output: Outcome };
-  checkChallengeFiles: { input: { hostname: Hostname; gatewayIp: string; files: ChallengeFile[] }; output: Outcome };
+  /** Fetches each file through every gateway address the CA will use (IPv6 first). */
+  checkChallengeFiles: { input: { hostname: Hostname; addresses: string[]; files: ChallengeFile[] }; output: Outcome };
   answerChallenges: { input: { challengeUrls: string[] }; output: Outcome };
   checkOrderStatus: { input: { orderUrl: string }; output: Outcome<{ status: OrderState }> };
   createKeyVaultCsr: { input: { hostname: Hostname; certificateName: string }; output: Outcome<{ csrPem: string }> };

@@ -127,7 +127,7 @@ function* issueClaimed(context: OrchestrationContext, hostname: Hostname, certif
   if (!ip.ok) return ip;
 
   report(Steps.CheckDnsResolution, `Checking that ${hostname} resolves to ${ip.ip}`);
-  const dns = yield* call(context, Activities.checkDnsResolution, { hostname, gatewayIp: ip.ip });
+  const dns = yield* call(context, Activities.checkDnsResolution, { hostname, gatewayIp: ip.ip, gatewayAddresses: ip.addresses });
   if (!dns.ok) return dns;
 
   report(Steps.CheckKeyVaultName, `Checking that Key Vault can store the certificate as ${certificateName}`);
@@ -153,7 +153,7 @@ function* issueClaimed(context: OrchestrationContext, hostname: Hostname, certif
       yield* call(context, Activities.uploadChallengeFiles, { files });
 
       report(Steps.VerifyValidationFile, `Fetching the validation file through the gateway as the CA will`);
-      const check = yield* call(context, Activities.checkChallengeFiles, { hostname, gatewayIp: ip.ip, files });
+      const check = yield* call(context, Activities.checkChallengeFiles, { hostname, addresses: dns.reachable, files });
       if (!check.ok) return (outcome = check);
 
       report(Steps.AnswerAcmeHttp01Challenge, 'Asking the CA to validate');

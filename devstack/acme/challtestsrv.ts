@@ -16,6 +16,8 @@ export interface ChallTestSrv {
   readonly url: string;
   readonly process: Spawned;
   setARecord(host: string, ip: string): Promise<void>;
+  /** An AAAA record: Pebble's validator then dials that IPv6 address first, as Let's Encrypt does. */
+  setAAAARecord(host: string, ip: string): Promise<void>;
   setCname(host: string, target: string): Promise<void>;
   clearRecords(host: string): Promise<void>;
 }
@@ -48,9 +50,11 @@ export async function startChallTestSrv(ports: { dns: number; management: number
     url,
     process: proc,
     setARecord: (host, ip) => post(url, '/add-a', { host: fqdn(host), addresses: [ip] }),
+    setAAAARecord: (host, ip) => post(url, '/add-aaaa', { host: fqdn(host), addresses: [ip] }),
     setCname: (host, target) => post(url, '/set-cname', { host: fqdn(host), target: fqdn(target) }),
     async clearRecords(host) {
       await post(url, '/clear-a', { host: fqdn(host) });
+      await post(url, '/clear-aaaa', { host: fqdn(host) });
       await post(url, '/clear-cname', { host: fqdn(host) });
     },
   };

@@ -31,6 +31,7 @@ export interface Pebble {
   readonly dnsServer: string;
   readonly managementUrl: string;
   setARecord(host: string, ip: string): Promise<void>;
+  setAAAARecord(host: string, ip: string): Promise<void>;
   setCname(host: string, target: string): Promise<void>;
   clearRecords(host: string): Promise<void>;
   /** PEM of the root Pebble chains to (changes with every Pebble start). */
@@ -94,6 +95,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     dnsServer: dns.dnsServer,
     managementUrl,
     setARecord: dns.setARecord,
+    setAAAARecord: dns.setAAAARecord,
     setCname: dns.setCname,
     clearRecords: dns.clearRecords,
     async rootPem() {

@@ -41,19 +41,28 @@ function parseResourceId(id: string): { resourceGroup: string; name: string } | 
   return match ? { resourceGroup: match[1] ?? '', name: match[2] ?? '' } : undefined;
 }
 
-export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ ip: string }>> {
+/**
+ * The gateway's public frontend addresses: `ip` is the IPv4 one the DNS check requires; `addresses`
+ * are all of them (a dual-stack gateway also has an IPv6 frontend, which AAAA records may name).
+ */
+export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ ip: string; addresses: string[] }>> {
   const gateway = await getGateway(config);
-  const publicIpId = gateway.frontendIPConfigurations?.find((f) => f.publicIPAddress?.id)?.publicIPAddress?.id;
-  const ref = publicIpId ? parseResourceId(publicIpId) : undefined;
-  if (!ref) return fail('ApplicationGatewayPublicIpNotFound', `Application Gateway ${config.gateway.name} has no public frontend IP; HTTP-01 validation needs one`);
-  try {
-    const pip = await networkClient(config).publicIPAddresses.get(ref.resourceGroup, ref.name);
-    if (!pip.ipAddress) return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} has no address allocated`);
-    return { ok: true, ip: pip.ipAddress };
-  } catch (error) {
-    if ((error as RestLike).statusCode === 404) return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} in ${ref.resourceGroup}, used by the gateway, was not found`);
-    throw armError('Reading the gateway public IP', error);
+  const ids = (gateway.frontendIPConfigurations ?? []).map((f) => f.publicIPAddress?.id).filter((id): id is string => !!id);
+  const refs = ids.map(parseResourceId).filter((r): r is { resourceGroup: string; name: string } => r !== undefined);
+  if (refs.length === 0) return fail('ApplicationGatewayPublicIpNotFound', `Application Gateway ${config.gateway.name} has no public frontend IP; HTTP-01 validation needs one`);
+  const addresses: string[] = [];
+  for (const ref of refs) {
+    try {
+      const pip = await networkClient(config).publicIPAddresses.get(ref.resourceGroup, ref.name);
+      if (pip.ipAddress) addresses.push(pip.ipAddress);
+    } catch (error) {
+      if ((error as RestLike).statusCode === 404) return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} in ${ref.resourceGroup}, used by the gateway, was not found`);
+      throw armError('Reading the gateway public IP', error);
+    }
   }
+  const ip = addresses.find((a) => !a.includes(':'));
+  if (!ip) return fail('ApplicationGatewayPublicIpNotFound', `Application Gateway ${config.gateway.name} has no public IPv4 address allocated; HTTP-01 validation needs one`);
+  return { ok: true, ip, addresses };
 }
 
 /** Host name → Key Vault secret id of the HTTPS listeners that serve it. */

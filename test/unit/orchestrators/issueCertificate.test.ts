@@ -17,8 +17,8 @@ const SECRET = 'https://vault.test/secrets/www-recipe-test';
 
 function script(overrides: ActivityScript = {}): ActivityScript {
   return {
-    getGatewayPublicIp: () => ({ ok: true, ip: '203.0.113.10' }),
-    checkDnsResolution: () => ({ ok: true, chain: [HOST] }),
+    getGatewayPublicIp: () => ({ ok: true, ip: '203.0.113.10', addresses: ['203.0.113.10'] }),
+    checkDnsResolution: () => ({ ok: true, chain: [HOST], reachable: ['203.0.113.10'] }),
     checkKeyVaultName: () => ({ ok: true, state: 'free' }),
     createAcmeOrder: () => ({ ok: true, orderUrl: 'https://ca.test/order/1', status: 'pending' }),
     getAcmeHttp01Challenges: () => ({
