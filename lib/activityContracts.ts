@@ -124,11 +124,11 @@ export interface ActivityContracts {
    * GET, merge, PUT (not awaited). `force`: PUT even when nothing changed, so the gateway re-reads
    * Key Vault now. `operation` (the serialized poller: URLs, no token) is absent when no PUT was needed.
    */
-  startGatewayUpdate: { input: { bindings: Binding[]; force: boolean }; output: Outcome<{ operation?: string; refused: RefusedBinding[]; pollAfterSeconds: number }> };
+  startGatewayUpdate: { input: { bindings: Binding[]; force: boolean }; output: Outcome<{ etag: string; operation?: string; refused: RefusedBinding[]; pollAfterSeconds: number }> };
   /** One poll of a gateway update; `Canceled` means another writer's PUT superseded it. */
   checkGatewayUpdate: { input: { operation: string }; output: Outcome<{ status: 'InProgress' | 'Succeeded' | 'Canceled' }> };
-  /** Read after write: the bindings not (or no longer) in the gateway. */
-  checkGatewayBindings: { input: { bindings: Binding[] }; output: Outcome<{ missing: RefusedBinding[] }> };
+  /** Read after write: the bindings not (or no longer) in the gateway, and the etag read. */
+  checkGatewayBindings: { input: { bindings: Binding[] }; output: Outcome<{ missing: RefusedBinding[]; etag: string }> };
   /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */
   checkImportedCertificate: { input: { hostname: Hostname; certificateName: string; version: string }; output: Outcome<CertificateVersion> };
   /** Renewal: every certificate this app manages or imported, with the renewal decision at `now` (ISO). */

@@ -40,6 +40,17 @@ function* waitForUpdate(context: OrchestrationContext, operation: string, pollSe
 }
 
 /** `heartbeat` runs on every poll: the caller keeps its writer lease alive during a long write. */
+/** After being superseded: until the other writer's configuration is the one the gateway answers (bounded). */
+function* waitForOtherWriter(context: OrchestrationContext, baseEtag: string, pending: readonly Binding[], pollSeconds: number, heartbeat: () => void): Step<void> {
+  const deadline = context.df.currentUtcDateTime.getTime() + UPDATE_DEADLINE_MINUTES * 60_000;
+  while (context.df.currentUtcDateTime.getTime() < deadline) {
+    yield* sleep(context, pollSeconds);
+    heartbeat();
+    const read = yield* call(context, Activities.checkGatewayBindings, { bindings: [...pending] }, GATEWAY_RETRY);
+    if (!read.ok || read.etag !== baseEtag) return;
+  }
+}
+
 export function* writeGateway(context: OrchestrationContext, bindings: readonly Binding[], force: boolean, heartbeat: () => void = () => undefined): Step<BindResult> {
   try {
     let pending = [...bindings];
@@ -67,8 +78,11 @@ export function* writeGateway(context: OrchestrationContext, bindings: readonly 
         const done = yield* waitForUpdate(context, started.operation, started.pollAfterSeconds, heartbeat);
         if (!done.ok) return done;
         if (done.status === 'Canceled') {
-          // Superseded by another writer's PUT, built from what that writer had read: ours is lost. Merge again.
+          // Superseded by another writer's PUT, built from what that writer had read: ours is lost.
+          // Merging again at once would read the configuration before that PUT lands and cancel it
+          // in turn (its listener lost): wait until the gateway's etag moves on, then merge again.
           lost = pending.map((b) => ({ hostname: b.hostname, code: ErrorCodes.ApplicationGatewayUpdateLost, message: `${b.hostname}: the gateway update was canceled and superseded by another writer's update (CanceledAndSupersededDueToAnotherOperation)` }));
+          yield* waitForOtherWriter(context, started.etag, pending, started.pollAfterSeconds, heartbeat);
           continue;
         }
         updated = true;

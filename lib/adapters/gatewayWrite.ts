@@ -17,6 +17,8 @@ import { ErrorCodes } from '../status';
 import { armError, getGateway } from './gateway';
 
 export type StartedUpdate = Outcome<{
+  /** The etag of the configuration the merge was built on. */
+  etag: string;
   /** The serialized poller of the PUT's operation; absent when nothing needed writing. */
   operation?: string;
   refused: RefusedBinding[];
@@ -37,10 +39,11 @@ export async function startGatewayUpdate(config: AppConfig, bindings: readonly B
   if (!merged.ok) return merged;
   const { refused } = merged;
   // A forced PUT of an unchanged configuration makes the gateway fetch Key Vault secrets again.
-  if (refused.length === bindings.length || (!merged.changed && !force)) return { ok: true, refused, pollAfterSeconds };
+  const etag = current.etag ?? '';
+  if (refused.length === bindings.length || (!merged.changed && !force)) return { ok: true, etag, refused, pollAfterSeconds };
   try {
     const poller = await networkClient(config).applicationGateways.beginCreateOrUpdate(config.gateway.resourceGroup, config.gateway.name, merged.gateway);
-    return { ok: true, operation: await poller.serialize(), refused, pollAfterSeconds };
+    return { ok: true, etag, operation: await poller.serialize(), refused, pollAfterSeconds };
   } catch (error) {
     const wrapped = armError('Updating the Application Gateway', error);
     if (wrapped.retryable && wrapped.code !== ErrorCodes.ApplicationGatewayBusy) throw wrapped;
@@ -79,28 +82,29 @@ export async function checkGatewayUpdate(config: AppConfig, operation: string): 
   }
   const state = poller.operationState;
   const status = state?.status;
+  // core-lro records a status poll's RestError (a 403 included) as a failed operation: the HTTP
+  // status is checked first, or a permission problem would read as a failed update.
+  const statusCode = (thrown as { statusCode?: number } | undefined)?.statusCode ?? (state?.error as { statusCode?: number } | undefined)?.statusCode;
+  if (statusCode === 403 || statusCode === 401) {
+    return fail(
+      ErrorCodes.ApplicationGatewayAccessDenied,
+      `The gateway update was accepted but its status cannot be read (HTTP ${statusCode}): tracking an operation needs "Microsoft.Network/locations/operations/read" at the scope of resource group ${config.gateway.resourceGroup} (see infra/README.md, permissions)`,
+    );
+  }
   if (status === 'canceled' || (thrown && /cancel/i.test(errorOf(thrown).code ?? ''))) return { ok: true, status: 'Canceled' };
   if (status === 'failed' || (thrown && (thrown as { statusCode?: number }).statusCode === undefined && state?.error)) {
     const cause = errorOf(state?.error ?? thrown);
     const detail = [cause.code, ...(cause.details ?? []).map((d) => d.code)].filter(Boolean).join(' / ');
     return fail(ErrorCodes.ApplicationGatewayUpdateFailed, `The gateway update failed${detail ? ` (${detail})` : ''}${cause.message ? `: ${cause.message.slice(0, 300)}` : ''}`);
   }
-  if (thrown) {
-    const { statusCode } = thrown as { statusCode?: number };
-    if (statusCode === 403 || statusCode === 401) {
-      return fail(
-        ErrorCodes.ApplicationGatewayAccessDenied,
-        `The gateway update was accepted but its status cannot be read (HTTP ${statusCode}): tracking an operation needs "Microsoft.Network/locations/operations/read" at the scope of resource group ${config.gateway.resourceGroup} (see infra/README.md, permissions)`,
-      );
-    }
-    throw armError('Reading the gateway update status', thrown);
-  }
+  if (thrown) throw armError('Reading the gateway update status', thrown);
   if (status === 'succeeded') return { ok: true, status: 'Succeeded' };
   return { ok: true, status: 'InProgress' };
 }
 
 /** Read after write: the bindings not (or no longer) in the gateway, with why. */
-export async function checkGatewayBindings(config: AppConfig, bindings: readonly Binding[]): Promise<Outcome<{ missing: RefusedBinding[] }>> {
-  return { ok: true, missing: missingBindings(await getGateway(config), bindings) };
+export async function checkGatewayBindings(config: AppConfig, bindings: readonly Binding[]): Promise<Outcome<{ missing: RefusedBinding[]; etag: string }>> {
+  const gateway = await getGateway(config);
+  return { ok: true, missing: missingBindings(gateway, bindings), etag: gateway.etag ?? '' };
 }
 

@@ -36,9 +36,21 @@ describe('one gateway write', () => {
     expect(result.output).toEqual({ ok: true, updated: true, refused: [] });
   });
 
+  it("after being superseded, waits until the other writer's configuration is in place before merging again", () => {
+    const result = run([A], gatewayActivities({
+      checkGatewayUpdate: (_i, call) => ({ ok: true, status: call === 1 ? 'Canceled' : 'Succeeded' }),
+      // The other writer's PUT lands on the third read: the etag moves on.
+      checkGatewayBindings: (_i, call) => ({ ok: true, missing: [], etag: call < 3 ? 'e1' : 'e2' }),
+    }));
+    const kinds = result.calls.flatMap((c) => (c.kind === 'activity' ? [c.name] : []));
+    const secondStart = kinds.lastIndexOf('startGatewayUpdate');
+    expect(kinds.slice(0, secondStart).filter((n) => n === 'checkGatewayBindings')).toHaveLength(3);
+    expect(result.output).toEqual({ ok: true, updated: true, refused: [] });
+  });
+
   it('writes again what another writer removed after a successful PUT, and only that', () => {
     const result = run([A, B], gatewayActivities({
-      checkGatewayBindings: (input, call) => ({ ok: true, missing: call === 1 ? input.bindings.filter((b) => b.hostname === B.hostname).map((b) => ({ hostname: b.hostname, code: 'ApplicationGatewayUpdateLost' as const, message: 'gone' })) : [] }),
+      checkGatewayBindings: (input, call) => ({ ok: true, etag: 'e2', missing: call === 1 ? input.bindings.filter((b) => b.hostname === B.hostname).map((b) => ({ hostname: b.hostname, code: 'ApplicationGatewayUpdateLost' as const, message: 'gone' })) : [] }),
     }));
     expect(result.inputsOf('startGatewayUpdate').map((i) => i.bindings.map((b) => b.hostname))).toEqual([[A.hostname, B.hostname], [B.hostname]]);
     expect(result.output).toEqual({ ok: true, updated: true, refused: [] });
@@ -51,7 +63,7 @@ describe('one gateway write', () => {
   });
 
   it('waits out a gateway that refuses the PUT (409) on jittered timers, then writes', () => {
-    const result = run([A], gatewayActivities({ startGatewayUpdate: (_i, call) => (call <= 2 ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, operation: 'op', refused: [], pollAfterSeconds: 10 }) }));
+    const result = run([A], gatewayActivities({ startGatewayUpdate: (_i, call) => (call <= 2 ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 }) }));
     const timers = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
     expect(timers[0]).toBeGreaterThanOrEqual(7);
     expect(timers[0]).toBeLessThanOrEqual(23);
@@ -71,7 +83,7 @@ describe('one gateway write', () => {
   });
 
   it('reports a refused hostname by name while the others are written', () => {
-    const result = run([A, B], gatewayActivities({ startGatewayUpdate: () => ({ ok: true, operation: 'op', refused: [{ hostname: A.hostname, code: 'ApplicationGatewayListenerShadowed', message: 'wildcard' }], pollAfterSeconds: 10 }) }));
+    const result = run([A, B], gatewayActivities({ startGatewayUpdate: () => ({ ok: true, etag: 'e1', operation: 'op', refused: [{ hostname: A.hostname, code: 'ApplicationGatewayListenerShadowed', message: 'wildcard' }], pollAfterSeconds: 10 }) }));
     expect(result.inputsOf('checkGatewayBindings')).toEqual([{ bindings: [B] }]);
     expect(result.output).toEqual({ ok: true, updated: true, refused: [{ hostname: A.hostname, code: 'ApplicationGatewayListenerShadowed', message: 'wildcard' }] });
   });
@@ -101,7 +113,7 @@ describe('coalescing through the queue entity', () => {
         } as never);
       }
     };
-    const writer = run([A], gatewayActivities({ startGatewayUpdate: (_i, call) => { if (call === 1) arrive(); return { ok: true, operation: 'op', refused: [], pollAfterSeconds: 10 }; } }), { instanceId: 'i1', entityStates });
+    const writer = run([A], gatewayActivities({ startGatewayUpdate: (_i, call) => { if (call === 1) arrive(); return { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 }; } }), { instanceId: 'i1', entityStates });
     expect(writer.inputsOf('startGatewayUpdate').map((i) => i.bindings.length)).toEqual([1, 9]);
     expect(writer.output).toEqual({ ok: true, updated: true, refused: [] });
 
