@@ -131,7 +131,7 @@ async function scenario(
         continue;
       }
       if (hosts.length > 1) {
-        const perHost = (final.customStatus as Json)?.hostnames ?? {};
+        const perHost = (final.output as Json)?.hostnames ?? {};
         failedForUsers += hosts.filter((h) => perHost[h]?.status !== 'Completed').length;
       }
     }
@@ -155,7 +155,7 @@ async function scenario(
 }
 
 function parseOrThrow(host: string) {
-  const parsed = parseHostname(host);
+  const parsed = parseHostname(host, { allowReserved: true });
   if (!parsed.ok) throw new Error(`bench made an invalid hostname ${host}: ${parsed.message}`);
   return parsed.hostname;
 }

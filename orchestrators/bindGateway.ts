@@ -27,6 +27,10 @@ function* writeBatches(context: OrchestrationContext, target: GatewayTarget, own
   const now = () => context.df.currentUtcDateTime.toISOString();
   let own: BindResult | undefined;
   for (let n = 0; n < MAX_BATCHES_PER_WRITER; n += 1) {
+    // A burst (a batch and its neighbours, a deployment's worth of requests) arrives over a few
+    // seconds: the first write waits one poll interval so the burst shares it. Against a PUT that
+    // takes minutes this costs little and saves a whole PUT per burst.
+    if (n === 0) yield* sleep(context, target.pollSeconds);
     const { batch, writer } = yield* callQueue(context, entity, 'take', { instanceId, now: now() });
     if (!writer || batch.length === 0) return own;
     const { bindings, force } = combine(batch);

@@ -64,7 +64,9 @@ describe('one gateway write', () => {
 
   it('waits out a gateway that refuses the PUT (409) on jittered timers, then writes', () => {
     const result = run([A], gatewayActivities({ startGatewayUpdate: (_i, call) => (call <= 2 ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 }) }));
-    const timers = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
+    // The first timer is the writer's gathering wait (one poll interval); then the jittered backoff.
+    const [gather, ...timers] = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
+    expect(gather).toBe(GATEWAY.pollSeconds);
     expect(timers[0]).toBeGreaterThanOrEqual(7);
     expect(timers[0]).toBeLessThanOrEqual(23);
     expect(timers[1]).toBeGreaterThanOrEqual(15);
@@ -73,7 +75,8 @@ describe('one gateway write', () => {
 
   it('polls the operation on timers of the poll interval until it ends', () => {
     const result = run([A], gatewayActivities({ checkGatewayUpdate: (_i, call) => ({ ok: true, status: call < 4 ? 'InProgress' : 'Succeeded' }) }));
-    expect(result.calls.filter((c) => c.kind === 'timer')).toEqual(Array.from({ length: 4 }, () => ({ kind: 'timer', seconds: 10 })));
+    // One gathering wait before the write, then one poll interval per check.
+    expect(result.calls.filter((c) => c.kind === 'timer')).toEqual(Array.from({ length: 5 }, () => ({ kind: 'timer', seconds: 10 })));
   });
 
   it('passes on a denied status read (tracking needs resource-group permission) as a failure naming it', () => {
