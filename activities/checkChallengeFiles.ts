@@ -9,7 +9,10 @@ export const checkChallengeFiles = defineActivity(Activities.checkChallengeFiles
   // Every address the CA may use (it tries IPv6 first): each must serve the file.
   for (const gatewayIp of addresses) {
     for (const file of files) {
-      const result = await probeChallengeFile({ gatewayIp, port: config.gateway.challengeSelfCheckPort, hostname, token: file.token, expected: file.keyAuthorization }, hint);
+      const result = await probeChallengeFile(
+        { gatewayIp, port: config.gateway.challengeSelfCheckPort, hostname, token: file.token, expected: file.keyAuthorization },
+        hint,
+      );
       if (!result.ok) return result;
     }
   }

@@ -3,4 +3,6 @@ import { checkCertificateName } from '../lib/adapters/keyVaultNames';
 import { defineActivity } from './defineActivity';
 
 /** check*: can the Key Vault name take a version for this hostname? Reads only; runs before any CA work. */
-export const checkKeyVaultName = defineActivity(Activities.checkKeyVaultName, async ({ hostname, certificateName }, config) => checkCertificateName(config, certificateName, hostname));
+export const checkKeyVaultName = defineActivity(Activities.checkKeyVaultName, async ({ hostname, certificateName }, config) =>
+  checkCertificateName(config, certificateName, hostname),
+);

@@ -15,7 +15,9 @@ export async function baselineClient(stack: LocalStack): Promise<acme.Client> {
 }
 
 export async function baselineIssue(stack: LocalStack, client: acme.Client, hostname: string): Promise<string> {
-  const container = new BlobServiceClient(stack.azurite.blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient('acme-challenge');
+  const container = new BlobServiceClient(stack.azurite.blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(
+    'acme-challenge',
+  );
   const order = await client.createOrder({ identifiers: [{ type: 'dns', value: hostname }] });
   const [authz] = await client.getAuthorizations(order);
   const challenge = authz!.challenges.find((c) => c.type === 'http-01')!;

@@ -89,7 +89,10 @@ function isBound(gateway: Json, host: string, secretId: string): boolean {
   const same = (a: unknown, b: unknown) => String(a ?? '').toLowerCase() === String(b ?? '').toLowerCase();
   const port443 = new Set((p.frontendPorts as Json[]).filter((f) => f.properties.port === 443).map((f) => String(f.id).toLowerCase()));
   const listener = (p.httpListeners as Json[]).find(
-    (l) => l.properties.protocol === 'Https' && port443.has(String(l.properties.frontendPort?.id).toLowerCase()) && [l.properties.hostName, ...(l.properties.hostNames ?? [])].some((h) => same(h, host)),
+    (l) =>
+      l.properties.protocol === 'Https' &&
+      port443.has(String(l.properties.frontendPort?.id).toLowerCase()) &&
+      [l.properties.hostName, ...(l.properties.hostNames ?? [])].some((h) => same(h, host)),
   );
   if (!listener) return false;
   const routed = (p.requestRoutingRules as Json[]).some((r) => same(r.properties.httpListener?.id, listener.id));
@@ -97,10 +100,7 @@ function isBound(gateway: Json, host: string, secretId: string): boolean {
   return routed && certificate?.properties.keyVaultSecretId === secretId;
 }
 
-async function scenario(
-  requests: ReadonlyArray<readonly string[]>,
-  opts: Required<GatewayWritesOptions>,
-): Promise<GatewayWritesScenario> {
+async function scenario(requests: ReadonlyArray<readonly string[]>, opts: Required<GatewayWritesOptions>): Promise<GatewayWritesScenario> {
   const app = await startRealTimeApp();
   try {
     // app.stop() puts process.env back as it was before the stack started.
@@ -162,7 +162,10 @@ function parseOrThrow(host: string) {
 
 export async function benchGatewayWrites(options: GatewayWritesOptions = {}): Promise<GatewayWritesFigures> {
   const opts: Required<GatewayWritesOptions> = { putDurationMs: 3_000, pollIntervalSeconds: 1, timeoutMs: 600_000, ...options };
-  const tenSingles = await scenario(Array.from({ length: 10 }, () => [randomHostname('gw10')]), opts);
+  const tenSingles = await scenario(
+    Array.from({ length: 10 }, () => [randomHostname('gw10')]),
+    opts,
+  );
   const batch = Array.from({ length: 50 }, () => randomHostname('gw50'));
   const batch50AndTenSingles = await scenario([batch, ...Array.from({ length: 10 }, () => [randomHostname('gw50s')])], opts);
   return { putDurationMs: opts.putDurationMs, pollIntervalSeconds: opts.pollIntervalSeconds, tenSingles, batch50AndTenSingles };

@@ -18,7 +18,11 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-interface Row { readonly name: string; readonly value: string; readonly target?: string }
+interface Row {
+  readonly name: string;
+  readonly value: string;
+  readonly target?: string;
+}
 
 /**
  * A fresh Node process loads what a publish deploys — the bundle `npm run build` writes
@@ -47,7 +51,11 @@ async function main(): Promise<void> {
   const { loadCa } = await import('../devstack/tls/testCa');
   const { resetConfigCache } = await import('../lib/config');
   const { baselineClient, baselineIssue } = await import('./baseline');
-  const results: Record<string, unknown> = { machine: { cpus: require('node:os').cpus().length, node: process.version }, runs: RUNS, at: new Date().toISOString() };
+  const results: Record<string, unknown> = {
+    machine: { cpus: require('node:os').cpus().length, node: process.version },
+    runs: RUNS,
+    at: new Date().toISOString(),
+  };
   const rows: Row[] = [];
 
   // A stack whose ACME traffic goes through a counting proxy.
@@ -57,12 +65,21 @@ async function main(): Promise<void> {
     const proxy = await startAcmeProxy({ ca: loadCa(), upstreamDirectoryUrl: app.stack.pebble.directoryUrl });
     process.env.AcmeEndpoint = proxy.directoryUrl;
     resetConfigCache();
-    return { app, proxy, stop: async () => { await proxy.stop(); await app.stop(); } };
+    return {
+      app,
+      proxy,
+      stop: async () => {
+        await proxy.stop();
+        await app.stop();
+      },
+    };
   }
 
   async function issueBatch(app: Awaited<ReturnType<typeof startAppOnStack>>, hosts: string[]) {
     const t0 = performance.now();
-    const r = await post(app.harness, hosts.length === 1 ? 'AddCertificateFunctions_HttpStart' : 'AddMultipleCertificatesFunctions_HttpStart', { hostnames: hosts.map((hostname) => ({ hostname })) });
+    const r = await post(app.harness, hosts.length === 1 ? 'AddCertificateFunctions_HttpStart' : 'AddMultipleCertificatesFunctions_HttpStart', {
+      hostnames: hosts.map((hostname) => ({ hostname })),
+    });
     if (r.status !== 202) throw new Error(`starter answered ${r.status}: ${r.body}`);
     const final = await app.harness.waitForCompletion(r.json().id, { timeoutMs: 600_000 });
     if (final.runtimeStatus !== 'Completed') throw new Error(`orchestration ${final.runtimeStatus}: ${JSON.stringify(final.customStatus)}`);
@@ -95,12 +112,20 @@ async function main(): Promise<void> {
   const batch: Record<number, unknown> = {};
   for (const size of [1, 10, 50]) {
     const times: number[] = [];
-    let puts = 0, acmeRequests = 0, history = 0, activities = 0;
+    let puts = 0,
+      acmeRequests = 0,
+      history = 0,
+      activities = 0;
     const runs = size === 50 ? Math.min(RUNS, 3) : RUNS;
     for (let run = 0; run < runs; run += 1) {
       const { app, proxy, stop } = await stackWithProxy();
       const putsBefore = app.stack.arm.putCount;
-      times.push(await issueBatch(app, Array.from({ length: size }, () => randomHostname('batch'))));
+      times.push(
+        await issueBatch(
+          app,
+          Array.from({ length: size }, () => randomHostname('batch')),
+        ),
+      );
       puts = app.stack.arm.putCount - putsBefore;
       acmeRequests = proxy.requestCount;
       history = 0;
@@ -112,7 +137,14 @@ async function main(): Promise<void> {
       }
       await stop();
     }
-    batch[size] = { ms: median(times), samples: times, gatewayPuts: puts, acmeRequestsPerCert: acmeRequests / size, historyEventsPerCert: history / size, activityCallsPerCert: activities / size };
+    batch[size] = {
+      ms: median(times),
+      samples: times,
+      gatewayPuts: puts,
+      acmeRequestsPerCert: acmeRequests / size,
+      historyEventsPerCert: history / size,
+      activityCallsPerCert: activities / size,
+    };
     rows.push({ name: `batch of ${size}: wall time (median of ${runs})`, value: `${median(times).toFixed(0)} ms` });
     rows.push({ name: `batch of ${size}: gateway PUTs`, value: String(puts), target: '1' });
     rows.push({ name: `batch of ${size}: ACME requests / cert`, value: (acmeRequests / size).toFixed(1) });
@@ -149,7 +181,11 @@ async function main(): Promise<void> {
     rows.push({ name: `10 singles at once: gateway PUTs (PUT = ${figures.putDurationMs / 1000} s)`, value: String(ten.gatewayPuts), target: '≤ 2' });
     rows.push({ name: '10 singles at once: wall time / one PUT', value: `${ten.wallToPutRatio.toFixed(2)}×`, target: '≤ 2.5×' });
     rows.push({ name: 'batch of 50 + 10 singles at once: gateway PUTs', value: String(big.gatewayPuts), target: '≤ 3' });
-    rows.push({ name: 'listeners lost / failed for users (both)', value: `${ten.listenersLost + big.listenersLost} / ${ten.failedForUsers + big.failedForUsers}`, target: '0 / 0' });
+    rows.push({
+      name: 'listeners lost / failed for users (both)',
+      value: `${ten.listenersLost + big.listenersLost} / ${ten.failedForUsers + big.failedForUsers}`,
+      target: '0 / 0',
+    });
   }
 
   // 4. Cold start of the entry point.

@@ -28,7 +28,12 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   if (!body.ok) return body.response;
   const json = parseJsonBody(body.text, request.headers.get('content-type'));
   if (!json.ok) return errorResponse(400, json.code, json.message);
-  const entries = parseHostnameEntries(json.value, { max: 1, exactlyOne: true, extraFields: ['privatekey', 'certificate', 'password', 'replace'] as const, allowReserved: getConfig().allowReservedHostnames });
+  const entries = parseHostnameEntries(json.value, {
+    max: 1,
+    exactlyOne: true,
+    extraFields: ['privatekey', 'certificate', 'password', 'replace'] as const,
+    allowReserved: getConfig().allowReservedHostnames,
+  });
   if (!entries.ok) return errorResponse(400, entries.code, entries.message);
   const entry = entries.value[0];
   if (!entry) return errorResponse(400, 'InvalidInput', 'This endpoint takes exactly one hostname');
@@ -36,7 +41,10 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   const replace = entry.fields.replace;
   if (replace !== undefined && typeof replace !== 'boolean') return errorResponse(400, 'InvalidInput', 'hostnames[0].replace must be true or false');
 
-  const validated = validateImport({ hostname, privatekey: entry.fields.privatekey, certificate: entry.fields.certificate, password: entry.fields.password }, new Date());
+  const validated = validateImport(
+    { hostname, privatekey: entry.fields.privatekey, certificate: entry.fields.certificate, password: entry.fields.password },
+    new Date(),
+  );
   if (!validated.ok) return errorResponse(400, validated.code, validated.message);
 
   const client = df.getClient(context);
@@ -52,12 +60,21 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
     const name = await checkCertificateName(config, certificateName, hostname);
     if (!name.ok) return errorResponse(409, name.code, name.message);
     if (name.state === 'ours' && name.source === 'acme' && replace !== true) {
-      return errorResponse(409, ErrorCodes.CertificateManagedByAcme, `The certificate for ${hostname} is issued and renewed by this app; importing replaces it on the gateway and stops its renewal. Send "replace": true in hostnames[0] to do that`);
+      return errorResponse(
+        409,
+        ErrorCodes.CertificateManagedByAcme,
+        `The certificate for ${hostname} is issued and renewed by this app; importing replaces it on the gateway and stops its renewal. Send "replace": true in hostnames[0] to do that`,
+      );
     }
     if (name.state === 'deleted') {
-      if (!config.keyVault.recoverDeleted) return errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, deletedMessage(certificateName, name.scheduledPurgeDate));
+      if (!config.keyVault.recoverDeleted)
+        return errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, deletedMessage(certificateName, name.scheduledPurgeDate));
       await startRecovery(config, certificateName);
-      return errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, `Key Vault is recovering the deleted certificate ${certificateName} (KeyVaultRecoverDeletedCertificates is on); POST the same request again in a minute`);
+      return errorResponse(
+        409,
+        ErrorCodes.KeyVaultCertificateDeleted,
+        `Key Vault is recovering the deleted certificate ${certificateName} (KeyVaultRecoverDeletedCertificates is on); POST the same request again in a minute`,
+      );
     }
     ({ version } = await importCertificateVersion(config, certificateName, hostname, validated));
   } catch (error) {
@@ -75,7 +92,11 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
     if (raced) return raced;
   } catch {
     context.error(`Imported ${certificateName} version ${version} for ${hostname}, but ${instanceId} could not be started`);
-    return errorResponse(503, 'ServiceUnavailable', `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`);
+    return errorResponse(
+      503,
+      'ServiceUnavailable',
+      `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`,
+    );
   }
   context.log(`Imported ${certificateName} version ${version} for ${hostname}; started ${instanceId}`);
   return checkStatusResponse(client, instanceId);

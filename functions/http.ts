@@ -41,7 +41,9 @@ export async function readBody(request: HttpRequest): Promise<{ ok: true; text: 
 }
 
 /** Runs a starter; an AppError escaping it (e.g. the durable status could not be read) becomes a coded 503. */
-export async function answerErrors(run: () => HttpResponseInit | HttpResponse | Promise<HttpResponseInit | HttpResponse>): Promise<HttpResponseInit | HttpResponse> {
+export async function answerErrors(
+  run: () => HttpResponseInit | HttpResponse | Promise<HttpResponseInit | HttpResponse>,
+): Promise<HttpResponseInit | HttpResponse> {
   try {
     return await run();
   } catch (error) {

@@ -42,13 +42,21 @@ async function claimHolder(client: DurableClient, hostname: Hostname): Promise<s
  * OrchestrationAlreadyExistsException, an HTTP 500 to the client), which a racing starter answers
  * with 409 naming that run — never a 500.
  */
-export async function startOrConflict(client: DurableClient, name: string, instanceId: string, input: unknown, what: string): Promise<HttpResponseInit | undefined> {
+export async function startOrConflict(
+  client: DurableClient,
+  name: string,
+  instanceId: string,
+  input: unknown,
+  what: string,
+): Promise<HttpResponseInit | undefined> {
   try {
     await client.startNew(name, { instanceId, input });
     return undefined;
   } catch (error) {
     if (/already exists/i.test((error as Error).message ?? '') || (await isInstanceActive(client, instanceId))) {
-      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, instanceId) });
+      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, {
+        ...managementPayload(client, instanceId),
+      });
     }
     throw new AppError('InternalError', `Could not start ${instanceId}; try again shortly`, true);
   }
@@ -73,7 +81,12 @@ export async function conflictFor(client: DurableClient, hostname: Hostname, inc
   // Any other run holding the certificate's claim (a batch child, a renewal's child).
   const holderId = await claimHolder(client, hostname);
   if (holderId !== undefined && (await isInstanceActive(client, holderId))) {
-    return errorResponse(409, 'Conflict', `Another run (${holderId}) is working on the certificate for ${hostname}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, holderId) });
+    return errorResponse(
+      409,
+      'Conflict',
+      `Another run (${holderId}) is working on the certificate for ${hostname}; follow it at statusQueryGetUri and try again when it has finished`,
+      { ...managementPayload(client, holderId) },
+    );
   }
   return undefined;
 }

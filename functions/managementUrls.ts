@@ -19,7 +19,9 @@ export function managementPayload(client: DurableClient, instanceId: string): Ma
   const base = getConfig().publicBaseUrl;
   if (!base) return { ...payload };
   const origin = new URL(base).origin;
-  return Object.fromEntries(Object.entries(payload).map(([key, value]) => [key, /^https?:\/\//.test(value) ? value.replace(new URL(value).origin, origin) : value]));
+  return Object.fromEntries(
+    Object.entries(payload).map(([key, value]) => [key, /^https?:\/\//.test(value) ? value.replace(new URL(value).origin, origin) : value]),
+  );
 }
 
 /** 202 Accepted with the payload and `Location` (the status URL), as the durable check-status response. */

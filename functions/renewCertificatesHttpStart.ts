@@ -30,7 +30,9 @@ export async function renewCertificatesHttpStart(request: HttpRequest, context: 
   }
   const client = df.getClient(context);
   if (!(await startRenewal(client, { force, ...(hostnames ? { hostnames } : {}) }))) {
-    return errorResponse(409, 'Conflict', 'A renewal is already running; follow it at statusQueryGetUri', { ...managementPayload(client, RENEWAL_INSTANCE_ID) });
+    return errorResponse(409, 'Conflict', 'A renewal is already running; follow it at statusQueryGetUri', {
+      ...managementPayload(client, RENEWAL_INSTANCE_ID),
+    });
   }
   return checkStatusResponse(client, RENEWAL_INSTANCE_ID);
 }

@@ -19,7 +19,11 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   if (!body.ok) return body.response;
   const json = parseJsonBody(body.text, request.headers.get('content-type'));
   if (!json.ok) return errorResponse(400, json.code, json.message);
-  const entries = parseHostnameEntries(json.value, { max: getConfig().maxHostnamesPerRequest, exactlyOne: mode === 'single', allowReserved: getConfig().allowReservedHostnames });
+  const entries = parseHostnameEntries(json.value, {
+    max: getConfig().maxHostnamesPerRequest,
+    exactlyOne: mode === 'single',
+    allowReserved: getConfig().allowReservedHostnames,
+  });
   if (!entries.ok) return errorResponse(400, entries.code, entries.message);
   const hostnames: Hostname[] = entries.value.map((e) => e.hostname);
 
@@ -35,8 +39,15 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   }
   const gateway = gatewayTarget(getConfig());
   const recoverDeleted = getConfig().keyVault.recoverDeleted;
-  const input: IssueCertificateInput | IssueCertificatesInput = mode === 'single' ? { hostname: hostnames[0] as Hostname, bind: gateway, recoverDeleted } : { hostnames, gateway, recoverDeleted };
-  const raced = await startOrConflict(client, mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates, instanceId, input, mode === 'single' ? `A certificate for ${hostnames[0]} is already being issued` : 'The same set of hostnames is already being issued');
+  const input: IssueCertificateInput | IssueCertificatesInput =
+    mode === 'single' ? { hostname: hostnames[0] as Hostname, bind: gateway, recoverDeleted } : { hostnames, gateway, recoverDeleted };
+  const raced = await startOrConflict(
+    client,
+    mode === 'single' ? Orchestrators.IssueCertificate : Orchestrators.IssueCertificates,
+    instanceId,
+    input,
+    mode === 'single' ? `A certificate for ${hostnames[0]} is already being issued` : 'The same set of hostnames is already being issued',
+  );
   if (raced) return raced;
   context.log(`Started ${instanceId} for ${hostnames.length} hostname(s)`);
   return checkStatusResponse(client, instanceId);

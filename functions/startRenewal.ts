@@ -21,4 +21,3 @@ export async function startRenewal(client: DurableClient, options: { force: bool
   // Two starts racing past the check: the durable store refuses the second (already running).
   return (await startOrConflict(client, Orchestrators.RenewCertificates, RENEWAL_INSTANCE_ID, input, 'A renewal is already running')) === undefined;
 }
-

@@ -98,12 +98,18 @@ export interface ActivityContracts {
   /** `ip`: the public IPv4 address; `addresses`: every public frontend address (IPv6 too). */
   getGatewayPublicIp: { input: Record<string, never>; output: Outcome<{ ip: string; addresses: string[] }> };
   /** `reachable`: the gateway addresses the CA will reach for the name, IPv6 first. */
-  checkDnsResolution: { input: { hostname: Hostname; gatewayIp: string; gatewayAddresses: string[] }; output: Outcome<{ chain: string[]; reachable: string[] }> };
+  checkDnsResolution: {
+    input: { hostname: Hostname; gatewayIp: string; gatewayAddresses: string[] };
+    output: Outcome<{ chain: string[]; reachable: string[] }>;
+  };
   /**
    * Before any CA work: can the Key Vault certificate name take a version for this hostname?
    * `deleted`: soft-deleted and recoverable; `KeyVaultNameTaken` for a secret, a foreign certificate or another hostname's.
    */
-  checkKeyVaultName: { input: { hostname: Hostname; certificateName: string }; output: Outcome<{ state: 'free' | 'ours' | 'deleted'; scheduledPurgeDate?: string }> };
+  checkKeyVaultName: {
+    input: { hostname: Hostname; certificateName: string };
+    output: Outcome<{ state: 'free' | 'ours' | 'deleted'; scheduledPurgeDate?: string }>;
+  };
   /** Starts recovering a soft-deleted certificate (KeyVaultRecoverDeletedCertificates); `checkKeyVaultName` tells when it is back. */
   recoverKeyVaultCertificate: { input: { certificateName: string }; output: Outcome };
   /** A rate limit comes back as `AcmeRateLimited` with the CA's `retryAfterSeconds`. */
@@ -124,7 +130,10 @@ export interface ActivityContracts {
    * GET, merge, PUT (not awaited). `force`: PUT even when nothing changed, so the gateway re-reads
    * Key Vault now. `operation` (the serialized poller: URLs, no token) is absent when no PUT was needed.
    */
-  startGatewayUpdate: { input: { bindings: Binding[]; force: boolean }; output: Outcome<{ etag: string; operation?: string; refused: RefusedBinding[]; pollAfterSeconds: number }> };
+  startGatewayUpdate: {
+    input: { bindings: Binding[]; force: boolean };
+    output: Outcome<{ etag: string; operation?: string; refused: RefusedBinding[]; pollAfterSeconds: number }>;
+  };
   /** One poll of a gateway update; `Canceled` means another writer's PUT superseded it. */
   checkGatewayUpdate: { input: { operation: string }; output: Outcome<{ status: 'InProgress' | 'Succeeded' | 'Canceled' }> };
   /** Read after write: the bindings not (or no longer) in the gateway, and the etag read. */

@@ -205,7 +205,10 @@ export function parseConfig(env: Env = process.env): AppConfig {
       keySize: r.oneOf(Settings.CertificateKeySize, keySize, [2048, 3072, 4096]) as 2048 | 3072 | 4096,
       recoverDeleted: r.boolean(Settings.KeyVaultRecoverDeletedCertificates, false),
     },
-    dnsServers: (r.optional(Settings.DnsServers) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    dnsServers: (r.optional(Settings.DnsServers) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     maxHostnamesPerRequest: r.integer(Settings.MaxHostnamesPerRequest, 50, 1, MAX_HOSTNAMES_PER_REQUEST_LIMIT),
     allowReservedHostnames: r.boolean(Settings.AllowReservedHostnames, false),
     ...(r.optional(Settings.PublicBaseUrl) ? { publicBaseUrl: r.url(Settings.PublicBaseUrl, r.optional(Settings.PublicBaseUrl) ?? '') } : {}),

@@ -7,7 +7,10 @@ export interface CsrNames {
 }
 
 export function csrDerToPem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').trim();
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trim();
   return `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`;
 }
 
@@ -15,7 +18,9 @@ export function readCsrNames(der: Uint8Array): CsrNames {
   const asn1 = forge().asn1.fromDer(forge().util.createBuffer(Buffer.from(der).toString('binary')));
   const csr = forge().pki.certificationRequestFromAsn1(asn1);
   const commonName = csr.subject.getField('CN')?.value as string | undefined;
-  const ext = (csr.getAttribute({ name: 'extensionRequest' }) as { extensions?: Array<{ name: string; altNames?: Array<{ type: number; value: string }> }> } | null)?.extensions;
+  const ext = (
+    csr.getAttribute({ name: 'extensionRequest' }) as { extensions?: Array<{ name: string; altNames?: Array<{ type: number; value: string }> }> } | null
+  )?.extensions;
   const san = ext?.find((e) => e.name === 'subjectAltName');
   const dnsNames = (san?.altNames ?? []).filter((a) => a.type === 2).map((a) => a.value.toLowerCase());
   return { ...(commonName ? { commonName: commonName.toLowerCase() } : {}), dnsNames };

@@ -30,7 +30,12 @@ function canonical(ip: string): string {
  * Ok with the gateway addresses the CA will reach (IPv6 first), when the name's A records include
  * the gateway's IPv4 address and every AAAA record is one of its frontends.
  */
-export function judgeResolution(hostname: string, resolution: Resolution, gatewayIp: string, gatewayAddresses: readonly string[] = [gatewayIp]): Outcome<{ reachable: string[] }> {
+export function judgeResolution(
+  hostname: string,
+  resolution: Resolution,
+  gatewayIp: string,
+  gatewayAddresses: readonly string[] = [gatewayIp],
+): Outcome<{ reachable: string[] }> {
   const via = resolution.chain.length > 1 ? ` (via ${resolution.chain.slice(1).join(' → ')})` : '';
   const ours = new Set(gatewayAddresses.map(canonical));
   if (!resolution.addresses.includes(gatewayIp)) {

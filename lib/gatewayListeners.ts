@@ -71,7 +71,11 @@ export function shadowingListener(gateway: ApplicationGateway, host: string, fro
   const rules = [...(gateway.requestRoutingRules ?? [])].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
   for (const rule of rules) {
     if (rule.priority !== undefined && rule.priority >= ourPriority) break;
-    const listener = listeners.find((l) => sameId(l.id, rule.httpListener?.id) || (l.name !== undefined && rule.httpListener?.id?.toLowerCase().endsWith(`/httplisteners/${l.name.toLowerCase()}`)));
+    const listener = listeners.find(
+      (l) =>
+        sameId(l.id, rule.httpListener?.id) ||
+        (l.name !== undefined && rule.httpListener?.id?.toLowerCase().endsWith(`/httplisteners/${l.name.toLowerCase()}`)),
+    );
     if (!listener || listener.name === frontend.listenerName || !onFrontend(gateway, listener, frontend) || !listenerMatchesHost(listener, host)) continue;
     const names = listenerHostnames(listener);
     const reason = names.length === 0 ? 'basic' : names.includes(host.toLowerCase()) ? 'same host' : 'wildcard';
@@ -87,7 +91,12 @@ export function ruleFor(gateway: ApplicationGateway, listenerId: string): Applic
 
 /** A sentence naming the listener that wins and the fix. */
 export function describeShadow(host: string, shadow: Shadow, ourPriority: number): string {
-  const kind = shadow.reason === 'basic' ? 'a basic listener (no host name)' : shadow.reason === 'wildcard' ? 'a wildcard listener' : 'another listener for the same host name';
+  const kind =
+    shadow.reason === 'basic'
+      ? 'a basic listener (no host name)'
+      : shadow.reason === 'wildcard'
+        ? 'a wildcard listener'
+        : 'another listener for the same host name';
   const order = shadow.priority === undefined ? 'a rule without a priority' : `rule "${shadow.rule}" at priority ${shadow.priority}`;
   return `${host} would be served by "${shadow.listener}", ${kind} routed by ${order}, which the gateway evaluates before this app's rule (priority ${ourPriority}). Give "${shadow.rule}" a priority number above ${ourPriority} (wildcard and basic listeners belong after site-specific ones), then try again.`;
 }

@@ -73,7 +73,12 @@ function listenerServing(gw: ApplicationGateway, host: string): ApplicationGatew
 }
 
 /** Listeners other than `except` that use the certificate. */
-function certificateUsers(gw: ApplicationGateway, gatewayId: string, cert: ApplicationGatewaySslCertificate, except: ApplicationGatewayHttpListener | undefined): ApplicationGatewayHttpListener[] {
+function certificateUsers(
+  gw: ApplicationGateway,
+  gatewayId: string,
+  cert: ApplicationGatewaySslCertificate,
+  except: ApplicationGatewayHttpListener | undefined,
+): ApplicationGatewayHttpListener[] {
   const certId = idOf(gatewayId, 'sslCertificates', cert);
   return (gw.httpListeners ?? []).filter((l) => l !== except && sameId(l.sslCertificate?.id, certId));
 }
@@ -98,12 +103,16 @@ function mergeOne(gw: ApplicationGateway, frame: Frame, binding: Binding, usedPr
   if (listener && listener.name !== names.listener) {
     const others = listenerHostnames(listener).filter((h) => h !== host);
     if (others.length > 0) {
-      return conflict(`${host} is served by listener "${listener.name}" together with ${others.join(', ')}; give ${host} a listener of its own (or remove it from that one) so its certificate can be managed`);
+      return conflict(
+        `${host} is served by listener "${listener.name}" together with ${others.join(', ')}; give ${host} a listener of its own (or remove it from that one) so its certificate can be managed`,
+      );
     }
   }
   const named = listeners.find((l) => l.name === names.listener);
   if (!listener && named) {
-    return conflict(`A listener named "${names.listener}" already exists for ${listenerHostnames(named).join(', ') || 'no host name'}, not for ${host}; rename or remove it`);
+    return conflict(
+      `A listener named "${names.listener}" already exists for ${listenerHostnames(named).join(', ') || 'no host name'}, not for ${host}; rename or remove it`,
+    );
   }
   let certificate = listener ? certificates.find((c) => sameId(idOf(gatewayId, 'sslCertificates', c), listener?.sslCertificate?.id)) : undefined;
   // A hand-made listener's certificate that also serves other listeners (a wildcard) is kept; we use our own.
@@ -113,7 +122,9 @@ function mergeOne(gw: ApplicationGateway, frame: Frame, binding: Binding, usedPr
     const users = ours ? certificateUsers(gw, gatewayId, ours, listener) : [];
     // A certificate with our name that other listeners use is not ours to repoint, whatever its name.
     if (users.length > 0) {
-      return conflict(`SSL certificate "${names.sslCertificate}" is also used by listener(s) ${users.map((l) => `"${l.name}"`).join(', ')}, which this app does not manage for ${host}; rename that certificate or move those listeners to another one`);
+      return conflict(
+        `SSL certificate "${names.sslCertificate}" is also used by listener(s) ${users.map((l) => `"${l.name}"`).join(', ')}, which this app does not manage for ${host}; rename that certificate or move those listeners to another one`,
+      );
     }
     certificate = ours;
   }
@@ -123,7 +134,12 @@ function mergeOne(gw: ApplicationGateway, frame: Frame, binding: Binding, usedPr
   const port = gw.frontendPorts?.find((p) => p.port === HTTPS_PORT);
   const portId = port ? idOf(gatewayId, 'frontendPorts', port) : childId(gatewayId, 'frontendPorts', 'acme-port-443');
   const listenerName = listener?.name ?? names.listener;
-  const shadow = shadowingListener(gw, host, { port: HTTPS_PORT, frontendIpId: listener?.frontendIPConfiguration?.id ?? frame.frontendIpId, listenerName }, priority);
+  const shadow = shadowingListener(
+    gw,
+    host,
+    { port: HTTPS_PORT, frontendIpId: listener?.frontendIPConfiguration?.id ?? frame.frontendIpId, listenerName },
+    priority,
+  );
   if (shadow) return fail(ErrorCodes.ApplicationGatewayListenerShadowed, describeShadow(host, shadow, priority));
 
   // 2. Apply.
@@ -203,7 +219,12 @@ export function missingBindings(gw: ApplicationGateway, bindings: readonly Bindi
   const missing: RefusedBinding[] = [];
   for (const binding of bindings) {
     const host = binding.hostname;
-    const gone = (what: string) => missing.push({ hostname: host, code: ErrorCodes.ApplicationGatewayUpdateLost, message: `${host}: ${what} after the update; another writer changed the gateway` });
+    const gone = (what: string) =>
+      missing.push({
+        hostname: host,
+        code: ErrorCodes.ApplicationGatewayUpdateLost,
+        message: `${host}: ${what} after the update; another writer changed the gateway`,
+      });
     const listener = listenerServing(gw, host);
     if (!listener) {
       gone('no HTTPS listener on port 443');
@@ -221,7 +242,12 @@ export function missingBindings(gw: ApplicationGateway, bindings: readonly Bindi
     }
     const frontend = { port: HTTPS_PORT, frontendIpId: listener.frontendIPConfiguration?.id, listenerName: listener.name ?? '' };
     const shadow = shadowingListener(gw, host, frontend, rule.priority ?? MAX_RULE_PRIORITY);
-    if (shadow) missing.push({ hostname: host, code: ErrorCodes.ApplicationGatewayListenerShadowed, message: describeShadow(host, shadow, rule.priority ?? MAX_RULE_PRIORITY) });
+    if (shadow)
+      missing.push({
+        hostname: host,
+        code: ErrorCodes.ApplicationGatewayListenerShadowed,
+        message: describeShadow(host, shadow, rule.priority ?? MAX_RULE_PRIORITY),
+      });
   }
   return missing;
 }

@@ -70,7 +70,10 @@ export function enqueue(state: GatewayQueueState, input: { request: GatewayWrite
   const { instanceId } = input.request;
   prune(state, input.now);
   // A replayed enqueue (the same request id) must not queue the request twice.
-  const known = state.queue.some((r) => r.requestId === input.request.requestId) || state.inFlight.some((r) => r.requestId === input.request.requestId) || input.request.requestId in state.results;
+  const known =
+    state.queue.some((r) => r.requestId === input.request.requestId) ||
+    state.inFlight.some((r) => r.requestId === input.request.requestId) ||
+    input.request.requestId in state.results;
   if (!known) state.queue.push(input.request);
   if (state.writer?.instanceId === instanceId || leaseFree(state, input.now)) {
     grantLease(state, instanceId, input.now);
@@ -93,7 +96,10 @@ export function take(state: GatewayQueueState, input: { instanceId: string; now:
   return { batch, writer: true };
 }
 
-export function complete(state: GatewayQueueState, input: { instanceId: string; now: string; results: Array<{ requestId: string; result: BindResult }> }): void {
+export function complete(
+  state: GatewayQueueState,
+  input: { instanceId: string; now: string; results: Array<{ requestId: string; result: BindResult }> },
+): void {
   const owners = new Map(state.inFlight.map((r) => [r.requestId, r.instanceId]));
   for (const { requestId, result } of input.results) {
     if (owners.get(requestId) !== input.instanceId) state.results[requestId] = { result, at: input.now };

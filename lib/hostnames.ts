@@ -30,15 +30,35 @@ export interface HostnameRules {
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Special-use suffixes no public CA issues for (RFC 2606, 6761, 6762, 8375; ICANN 2024 "internal"). */
-export const RESERVED_SUFFIXES = ['test', 'localhost', 'invalid', 'example', 'local', 'internal', 'home.arpa', 'example.com', 'example.net', 'example.org'] as const;
+export const RESERVED_SUFFIXES = [
+  'test',
+  'localhost',
+  'invalid',
+  'example',
+  'local',
+  'internal',
+  'home.arpa',
+  'example.com',
+  'example.net',
+  'example.org',
+] as const;
 
 /** Scripts a letter can belong to; digits, hyphens and combining marks belong to none. */
 const SCRIPTS: ReadonlyArray<[string, RegExp]> = [
-  ['Latin', /\p{Script=Latin}/u], ['Cyrillic', /\p{Script=Cyrillic}/u], ['Greek', /\p{Script=Greek}/u],
-  ['Armenian', /\p{Script=Armenian}/u], ['Hebrew', /\p{Script=Hebrew}/u], ['Arabic', /\p{Script=Arabic}/u],
-  ['Han', /\p{Script=Han}/u], ['Hiragana', /\p{Script=Hiragana}/u], ['Katakana', /\p{Script=Katakana}/u],
-  ['Hangul', /\p{Script=Hangul}/u], ['Bopomofo', /\p{Script=Bopomofo}/u], ['Thai', /\p{Script=Thai}/u],
-  ['Devanagari', /\p{Script=Devanagari}/u], ['Georgian', /\p{Script=Georgian}/u],
+  ['Latin', /\p{Script=Latin}/u],
+  ['Cyrillic', /\p{Script=Cyrillic}/u],
+  ['Greek', /\p{Script=Greek}/u],
+  ['Armenian', /\p{Script=Armenian}/u],
+  ['Hebrew', /\p{Script=Hebrew}/u],
+  ['Arabic', /\p{Script=Arabic}/u],
+  ['Han', /\p{Script=Han}/u],
+  ['Hiragana', /\p{Script=Hiragana}/u],
+  ['Katakana', /\p{Script=Katakana}/u],
+  ['Hangul', /\p{Script=Hangul}/u],
+  ['Bopomofo', /\p{Script=Bopomofo}/u],
+  ['Thai', /\p{Script=Thai}/u],
+  ['Devanagari', /\p{Script=Devanagari}/u],
+  ['Georgian', /\p{Script=Georgian}/u],
 ];
 /** UTS #39 §5.2 "highly restrictive": one script, or Latin with one of these East Asian sets. */
 const ALLOWED_MIXES: ReadonlyArray<ReadonlySet<string>> = [
@@ -92,14 +112,19 @@ export function parseHostname(input: unknown, rules: HostnameRules = {}): Outcom
   // Only case and the punycode encoding may differ: label by label, an ASCII label must come out
   // as it went in (lower-cased), and a Unicode one must decode back to itself.
   const written = name.normalize('NFC').toLowerCase().split('.');
-  const rewritten = written.length !== labels.length || written.some((label, i) => (/^[ -~]*$/.test(label) ? label !== labels[i] : domainToUnicode(labels[i] ?? '') !== label));
-  if (rewritten) return refuse(`would be rewritten by IDNA to a different name (${ascii.length <= 80 ? ascii : `${ascii.slice(0, 77)}…`}); send that name if it is the one you mean`);
+  const rewritten =
+    written.length !== labels.length || written.some((label, i) => (/^[ -~]*$/.test(label) ? label !== labels[i] : domainToUnicode(labels[i] ?? '') !== label));
+  if (rewritten)
+    return refuse(
+      `would be rewritten by IDNA to a different name (${ascii.length <= 80 ? ascii : `${ascii.slice(0, 77)}…`}); send that name if it is the one you mean`,
+    );
   if (labels.length < 2) return refuse('must have at least two labels (a public CA does not issue for a bare top-level name)');
   for (const [index, label] of labels.entries()) {
     if (label.length === 0) return refuse('has an empty label');
     if (label.length > 63) return refuse(`has a label longer than 63 characters (label ${index + 1})`);
     if (!LABEL.test(label)) return refuse(`has an invalid label (label ${index + 1}: letters, digits and inner hyphens only)`);
-    if (label.startsWith('xn--') && mixesScripts(domainToUnicode(label))) return refuse(`has a label that mixes scripts (label ${index + 1}, e.g. Latin with Cyrillic look-alikes), which is refused to prevent spoofing`);
+    if (label.startsWith('xn--') && mixesScripts(domainToUnicode(label)))
+      return refuse(`has a label that mixes scripts (label ${index + 1}, e.g. Latin with Cyrillic look-alikes), which is refused to prevent spoofing`);
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return refuse('has an all-numeric top-level label');
   if (!rules.allowReserved) {

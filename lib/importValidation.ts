@@ -169,7 +169,8 @@ function parseCertificates(value: unknown): Parsed<X509Certificate[]> {
       return invalid(`${CERT_FIELD}: certificate ${index + 1} is not a valid X.509 certificate`);
     }
     // OpenSSL reads one certificate and ignores what follows: extra bytes are a damaged upload.
-    if (certificate.raw.length !== der.length) return invalid(`${CERT_FIELD}: certificate ${index + 1} has ${der.length - certificate.raw.length} bytes of trailing garbage`);
+    if (certificate.raw.length !== der.length)
+      return invalid(`${CERT_FIELD}: certificate ${index + 1} has ${der.length - certificate.raw.length} bytes of trailing garbage`);
     certificates.push(certificate);
   }
   return { ok: true, value: certificates };
@@ -190,7 +191,11 @@ function checkChainOrder(chain: readonly X509Certificate[]): Failure | undefined
   for (let i = 0; i + 1 < chain.length; i += 1) {
     const child = chain[i] as X509Certificate;
     const parent = chain[i + 1] as X509Certificate;
-    if (!parent.ca) return fail(ErrorCodes.CertificateChainInvalid, `Certificate ${i + 2} of the chain ("${describe(parent)}") is not a CA, so it cannot have issued certificate ${i + 1}`);
+    if (!parent.ca)
+      return fail(
+        ErrorCodes.CertificateChainInvalid,
+        `Certificate ${i + 2} of the chain ("${describe(parent)}") is not a CA, so it cannot have issued certificate ${i + 1}`,
+      );
     // checkIssued compares the issuer and subject names and key identifiers; verify checks the signature.
     if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
       return invalid(
@@ -214,17 +219,28 @@ const ANY_EKU = '2.5.29.37.0';
  */
 function checkFitForServer(chain: readonly X509Certificate[], now: Date): Failure | undefined {
   const leaf = chain[0] as X509Certificate;
-  if (leaf.ca) return fail(ErrorCodes.CertificateNotForServer, `The certificate ("${describe(leaf)}") is a CA certificate (basicConstraints CA:TRUE); a server needs an end-entity certificate`);
+  if (leaf.ca)
+    return fail(
+      ErrorCodes.CertificateNotForServer,
+      `The certificate ("${describe(leaf)}") is a CA certificate (basicConstraints CA:TRUE); a server needs an end-entity certificate`,
+    );
   const usages = leaf.keyUsage;
   if (usages && usages.length > 0 && !usages.includes(SERVER_AUTH) && !usages.includes(ANY_EKU)) {
     return fail(ErrorCodes.CertificateNotForServer, `The certificate ("${describe(leaf)}") is not for TLS servers: its extended key usage lacks serverAuth`);
   }
   for (const [index, certificate] of chain.entries()) {
-    if (index > 0 && !certificate.ca) return fail(ErrorCodes.CertificateChainInvalid, `Certificate ${index + 1} of the chain ("${describe(certificate)}") is not a CA, so it cannot have issued certificate ${index}`);
+    if (index > 0 && !certificate.ca)
+      return fail(
+        ErrorCodes.CertificateChainInvalid,
+        `Certificate ${index + 1} of the chain ("${describe(certificate)}") is not a CA, so it cannot have issued certificate ${index}`,
+      );
     const from = new Date(certificate.validFrom);
     const to = new Date(certificate.validTo);
     if (index > 0 && (now < from || now > to)) {
-      return fail(ErrorCodes.CertificateChainInvalid, `Certificate ${index + 1} of the chain ("${describe(certificate)}") is ${now > to ? `expired since ${to.toISOString()}` : `not valid until ${from.toISOString()}`}`);
+      return fail(
+        ErrorCodes.CertificateChainInvalid,
+        `Certificate ${index + 1} of the chain ("${describe(certificate)}") is ${now > to ? `expired since ${to.toISOString()}` : `not valid until ${from.toISOString()}`}`,
+      );
     }
   }
   return undefined;
@@ -265,7 +281,11 @@ function keySource(value: unknown): Parsed<KeySource> {
   const keys = blocks.filter((b) => KEY_LABELS.has(b.label));
   if (keys.length !== 1 || blocks.length !== 1) {
     const other = blocks.find((b) => !KEY_LABELS.has(b.label));
-    return invalid(other ? `${KEY_FIELD} may hold only a private key (found a "${other.label.slice(0, 40)}" PEM block)` : `${KEY_FIELD} must hold exactly one private key (found ${keys.length})`);
+    return invalid(
+      other
+        ? `${KEY_FIELD} may hold only a private key (found a "${other.label.slice(0, 40)}" PEM block)`
+        : `${KEY_FIELD} must hold exactly one private key (found ${keys.length})`,
+    );
   }
   const block = keys[0] as PemBlock;
   const encrypted = block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/i.test(block.headers['Proc-Type'] ?? '');
@@ -293,7 +313,8 @@ function parsePrivateKey(value: unknown, password: unknown): Parsed<KeyObject> {
   const { encrypted } = source.value;
   const passphrase = typeof password === 'string' ? password : undefined;
   if (encrypted && passphrase === undefined) return invalid(`${KEY_FIELD} is encrypted: send its password in ${PASSWORD_FIELD}`);
-  if (passphrase !== undefined && Buffer.byteLength(passphrase, 'utf8') > MAX_PASSWORD_BYTES) return invalid(`${PASSWORD_FIELD} is longer than ${MAX_PASSWORD_BYTES} bytes`);
+  if (passphrase !== undefined && Buffer.byteLength(passphrase, 'utf8') > MAX_PASSWORD_BYTES)
+    return invalid(`${PASSWORD_FIELD} is longer than ${MAX_PASSWORD_BYTES} bytes`);
   // The caller chose the KDF's cost: bound it before Node spends it on the event loop.
   const encryptedInfo = source.value.format === 'der' ? (encrypted ? source.value.key : undefined) : source.value.pkcs8Der;
   if (encryptedInfo) {
@@ -314,10 +335,13 @@ function parsePrivateKey(value: unknown, password: unknown): Parsed<KeyObject> {
   if (key.type !== 'private') return invalid(`${KEY_FIELD} is not a private key`);
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
-    if ((details.modulusLength ?? 0) < MIN_RSA_BITS) return invalid(`${KEY_FIELD} is an RSA key of ${details.modulusLength ?? 0} bits; at least ${MIN_RSA_BITS} are required`);
-    if ((details.modulusLength ?? 0) > MAX_RSA_BITS) return invalid(`${KEY_FIELD} is an RSA key of ${details.modulusLength ?? 0} bits; Key Vault imports at most ${MAX_RSA_BITS}`);
+    if ((details.modulusLength ?? 0) < MIN_RSA_BITS)
+      return invalid(`${KEY_FIELD} is an RSA key of ${details.modulusLength ?? 0} bits; at least ${MIN_RSA_BITS} are required`);
+    if ((details.modulusLength ?? 0) > MAX_RSA_BITS)
+      return invalid(`${KEY_FIELD} is an RSA key of ${details.modulusLength ?? 0} bits; Key Vault imports at most ${MAX_RSA_BITS}`);
   } else if (key.asymmetricKeyType === 'ec') {
-    if (!EC_CURVES.has(details.namedCurve ?? '')) return invalid(`${KEY_FIELD} is an EC key on curve ${details.namedCurve ?? 'unknown'}; P-256, P-384 or P-521 is required`);
+    if (!EC_CURVES.has(details.namedCurve ?? ''))
+      return invalid(`${KEY_FIELD} is an EC key on curve ${details.namedCurve ?? 'unknown'}; P-256, P-384 or P-521 is required`);
   } else {
     return invalid(`${KEY_FIELD} is a ${key.asymmetricKeyType ?? 'unknown'} key; Key Vault and Application Gateway take RSA or EC keys`);
   }
@@ -338,7 +362,8 @@ export function validateImport(request: ImportRequest, now: Date): ImportValidat
 
   if (!leaf.checkPrivateKey(key.value)) {
     const matching = chain.findIndex((c) => c.checkPrivateKey(key.value));
-    if (matching > 0) return invalid(`${CERT_FIELD}: the key belongs to certificate ${matching + 1}; the certificate for the key (the leaf) must come first, then its issuers`);
+    if (matching > 0)
+      return invalid(`${CERT_FIELD}: the key belongs to certificate ${matching + 1}; the certificate for the key (the leaf) must come first, then its issuers`);
     return fail(ErrorCodes.CertificateKeyMismatch, `${KEY_FIELD} does not belong to the certificate ("${describe(leaf)}"): its public key differs`);
   }
 
@@ -355,10 +380,19 @@ export function validateImport(request: ImportRequest, now: Date): ImportValidat
 
   // OpenSSL's X509_check_host: DNS SANs only when present (RFC 6125 §6.4.4), a wildcard covers
   // exactly one whole left-most label, and the subject CN counts only without DNS SANs.
-  const matchedName = leaf.checkHost(request.hostname, { subject: 'default', wildcards: true, partialWildcards: false, multiLabelWildcards: false, singleLabelSubdomains: false });
+  const matchedName = leaf.checkHost(request.hostname, {
+    subject: 'default',
+    wildcards: true,
+    partialWildcards: false,
+    multiLabelWildcards: false,
+    singleLabelSubdomains: false,
+  });
   if (matchedName === undefined) {
     const names = leaf.subjectAltName ?? `(no subjectAltName; ${describe(leaf)})`;
-    return fail(ErrorCodes.CertificateDoesNotCoverHostname, `The certificate does not cover ${request.hostname}; it names ${names.length > 300 ? `${names.slice(0, 300)}…` : names}`);
+    return fail(
+      ErrorCodes.CertificateDoesNotCoverHostname,
+      `The certificate does not cover ${request.hostname}; it names ${names.length > 300 ? `${names.slice(0, 300)}…` : names}`,
+    );
   }
 
   return {

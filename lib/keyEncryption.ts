@@ -63,7 +63,11 @@ export function checkKeyEncryptionCost(der: Uint8Array, field: string): Outcome 
   if (scheme.startsWith(OID.pkcs12Pbe) || (scheme.startsWith(OID.pbes1) && scheme !== OID.pbes2)) {
     const iterations = integerOf(children(params)[1]);
     if (iterations === undefined) return refuse('the key encryption has no iteration count');
-    return iterations > MAX_PBKDF2_ITERATIONS ? refuse(`the key encryption asks for ${iterations === Infinity ? 'an enormous number of' : iterations} iterations; at most ${MAX_PBKDF2_ITERATIONS} are accepted (re-encrypt the key, e.g. openssl pkcs8 -topk8 -v2 aes-256-cbc)`) : { ok: true };
+    return iterations > MAX_PBKDF2_ITERATIONS
+      ? refuse(
+          `the key encryption asks for ${iterations === Infinity ? 'an enormous number of' : iterations} iterations; at most ${MAX_PBKDF2_ITERATIONS} are accepted (re-encrypt the key, e.g. openssl pkcs8 -topk8 -v2 aes-256-cbc)`,
+        )
+      : { ok: true };
   }
   if (scheme !== OID.pbes2) return refuse(`the key is encrypted with an unsupported scheme (${scheme}); use PBES2 (openssl pkcs8 -topk8 -v2 aes-256-cbc)`);
   const kdf = children(params)[0];
@@ -72,14 +76,19 @@ export function checkKeyEncryptionCost(der: Uint8Array, field: string): Outcome 
   if (kdfOid === OID.pbkdf2) {
     const iterations = integerOf(kdfParams[1]);
     if (iterations === undefined) return refuse('the PBKDF2 parameters have no iteration count');
-    if (iterations > MAX_PBKDF2_ITERATIONS) return refuse(`the key's PBKDF2 asks for ${iterations === Infinity ? 'an enormous number of' : iterations} iterations; at most ${MAX_PBKDF2_ITERATIONS} are accepted (re-encrypt the key with fewer)`);
+    if (iterations > MAX_PBKDF2_ITERATIONS)
+      return refuse(
+        `the key's PBKDF2 asks for ${iterations === Infinity ? 'an enormous number of' : iterations} iterations; at most ${MAX_PBKDF2_ITERATIONS} are accepted (re-encrypt the key with fewer)`,
+      );
     return { ok: true };
   }
   if (kdfOid === OID.scrypt) {
     const [n, r, p] = [integerOf(kdfParams[1]), integerOf(kdfParams[2]), integerOf(kdfParams[3])];
     if (n === undefined || r === undefined || p === undefined) return refuse('the scrypt parameters are incomplete');
     if (128 * n * r * p > MAX_SCRYPT_MEMORY_BYTES || n * r * p > MAX_SCRYPT_WORK) {
-      return refuse(`the key's scrypt parameters (N=${n}, r=${r}, p=${p}) ask for more than ${MAX_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB or ${MAX_SCRYPT_WORK} units of work; re-encrypt the key with smaller ones`);
+      return refuse(
+        `the key's scrypt parameters (N=${n}, r=${r}, p=${p}) ask for more than ${MAX_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB or ${MAX_SCRYPT_WORK} units of work; re-encrypt the key with smaller ones`,
+      );
     }
     return { ok: true };
   }

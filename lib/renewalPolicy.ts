@@ -47,10 +47,18 @@ export function renewalDecision(facts: RenewalFacts): RenewalDecision {
     return {
       due: false,
       renewAfter,
-      reason: expired ? 'imported certificate has EXPIRED: import a new one' : reached ? `imported certificate expires on ${facts.notAfter.toISOString()}: import a new one` : 'imported; not renewed by this app',
+      reason: expired
+        ? 'imported certificate has EXPIRED: import a new one'
+        : reached
+          ? `imported certificate expires on ${facts.notAfter.toISOString()}: import a new one`
+          : 'imported; not renewed by this app',
     };
   }
-  return { due: reached, renewAfter, reason: reached ? `due since ${renewAfter.toISOString()} (${basis})` : `not due until ${renewAfter.toISOString()} (${basis})` };
+  return {
+    due: reached,
+    renewAfter,
+    reason: reached ? `due since ${renewAfter.toISOString()} (${basis})` : `not due until ${renewAfter.toISOString()} (${basis})`,
+  };
 }
 
 /**

@@ -86,7 +86,8 @@ export function parseHostnameEntries<Extra extends string = never>(
   if (list === undefined) return bad('"hostnames" is required: {"hostnames":[{"hostname":"example.com"}]}');
   if (!Array.isArray(list)) return bad('"hostnames" must be an array');
   if (list.length === 0) return bad('"hostnames" must not be empty');
-  if (options.exactlyOne && list.length !== 1) return bad('This endpoint takes exactly one hostname; use AddMultipleCertificatesFunctions_HttpStart for several');
+  if (options.exactlyOne && list.length !== 1)
+    return bad('This endpoint takes exactly one hostname; use AddMultipleCertificatesFunctions_HttpStart for several');
   if (list.length > options.max) return bad(`"hostnames" has ${list.length} entries; at most ${options.max} are allowed per request`);
   const unknownTop = Object.keys(body).filter((k) => k !== 'hostnames');
   if (unknownTop.length > 0) return bad(`Unknown field${quoted(unknownTop[0])}; only "hostnames" is accepted`);

@@ -40,17 +40,32 @@ export type Step<T> = Generator<Task, T, unknown>;
 type Results<T extends readonly TypedTask<unknown>[]> = { -readonly [I in keyof T]: T[I] extends TypedTask<infer R> ? R : never };
 
 /** Schedules an activity (with a retry policy) without waiting: for `all` and `first`. */
-export function activity<K extends ActivityName>(context: OrchestrationContext, name: K, input: ActivityInput<K>, policy: df.RetryOptions = TRANSIENT_RETRY): TypedTask<ActivityOutput<K>> {
+export function activity<K extends ActivityName>(
+  context: OrchestrationContext,
+  name: K,
+  input: ActivityInput<K>,
+  policy: df.RetryOptions = TRANSIENT_RETRY,
+): TypedTask<ActivityOutput<K>> {
   return context.df.callActivityWithRetry(name, policy, input);
 }
 
 /** Schedules a sub-orchestration with a derived (never random) instance id. */
-export function subOrchestration<K extends OrchestratorName>(context: OrchestrationContext, name: K, input: OrchestratorInput<K>, instanceId: string): TypedTask<OrchestratorOutput<K>> {
+export function subOrchestration<K extends OrchestratorName>(
+  context: OrchestrationContext,
+  name: K,
+  input: OrchestratorInput<K>,
+  instanceId: string,
+): TypedTask<OrchestratorOutput<K>> {
   return context.df.callSubOrchestrator(name, input, instanceId);
 }
 
 /** Calls an operation of the gateway queue entity and returns its answer, typed by the entity's contract. */
-export function* callQueue<K extends GatewayQueueOperation>(context: OrchestrationContext, entity: df.EntityId, operation: K, input: GatewayQueueOperations[K]['input']): Step<GatewayQueueOperations[K]['output']> {
+export function* callQueue<K extends GatewayQueueOperation>(
+  context: OrchestrationContext,
+  entity: df.EntityId,
+  operation: K,
+  input: GatewayQueueOperations[K]['input'],
+): Step<GatewayQueueOperations[K]['output']> {
   return (yield context.df.callEntity(entity, operation, input)) as GatewayQueueOperations[K]['output'];
 }
 
@@ -65,7 +80,12 @@ export function* wait<T>(task: TypedTask<T>): Step<T> {
 }
 
 /** Runs an activity and returns its output, typed by the contract. */
-export function* call<K extends ActivityName>(context: OrchestrationContext, name: K, input: ActivityInput<K>, policy: df.RetryOptions = TRANSIENT_RETRY): Step<ActivityOutput<K>> {
+export function* call<K extends ActivityName>(
+  context: OrchestrationContext,
+  name: K,
+  input: ActivityInput<K>,
+  policy: df.RetryOptions = TRANSIENT_RETRY,
+): Step<ActivityOutput<K>> {
   return yield* wait(activity(context, name, input, policy));
 }
 

@@ -26,7 +26,12 @@ export function jitter(context: OrchestrationContext, label: string): number {
 }
 
 /** Polls until the operation ends: `Succeeded`, `Canceled` (superseded), or a failure. */
-function* waitForUpdate(context: OrchestrationContext, operation: string, pollSeconds: number, heartbeat: () => void): Step<ActivityOutput<'checkGatewayUpdate'>> {
+function* waitForUpdate(
+  context: OrchestrationContext,
+  operation: string,
+  pollSeconds: number,
+  heartbeat: () => void,
+): Step<ActivityOutput<'checkGatewayUpdate'>> {
   const deadline = context.df.currentUtcDateTime.getTime() + UPDATE_DEADLINE_MINUTES * 60_000;
   for (;;) {
     yield* sleep(context, pollSeconds);
@@ -34,14 +39,23 @@ function* waitForUpdate(context: OrchestrationContext, operation: string, pollSe
     const status = yield* call(context, Activities.checkGatewayUpdate, { operation }, GATEWAY_RETRY);
     if (!status.ok || status.status !== 'InProgress') return status;
     if (context.df.currentUtcDateTime.getTime() >= deadline) {
-      return fail(ErrorCodes.ApplicationGatewayUpdateFailed, `The gateway update was still running after ${UPDATE_DEADLINE_MINUTES} minutes; check the gateway's activity log`);
+      return fail(
+        ErrorCodes.ApplicationGatewayUpdateFailed,
+        `The gateway update was still running after ${UPDATE_DEADLINE_MINUTES} minutes; check the gateway's activity log`,
+      );
     }
   }
 }
 
 /** `heartbeat` runs on every poll: the caller keeps its writer lease alive during a long write. */
 /** After being superseded: until the other writer's configuration is the one the gateway answers (bounded). */
-function* waitForOtherWriter(context: OrchestrationContext, baseEtag: string, pending: readonly Binding[], pollSeconds: number, heartbeat: () => void): Step<void> {
+function* waitForOtherWriter(
+  context: OrchestrationContext,
+  baseEtag: string,
+  pending: readonly Binding[],
+  pollSeconds: number,
+  heartbeat: () => void,
+): Step<void> {
   const deadline = context.df.currentUtcDateTime.getTime() + UPDATE_DEADLINE_MINUTES * 60_000;
   while (context.df.currentUtcDateTime.getTime() < deadline) {
     yield* sleep(context, pollSeconds);
@@ -51,7 +65,12 @@ function* waitForOtherWriter(context: OrchestrationContext, baseEtag: string, pe
   }
 }
 
-export function* writeGateway(context: OrchestrationContext, bindings: readonly Binding[], force: boolean, heartbeat: () => void = () => undefined): Step<BindResult> {
+export function* writeGateway(
+  context: OrchestrationContext,
+  bindings: readonly Binding[],
+  force: boolean,
+  heartbeat: () => void = () => undefined,
+): Step<BindResult> {
   try {
     let pending = [...bindings];
     let refused: RefusedBinding[] = [];
@@ -59,10 +78,11 @@ export function* writeGateway(context: OrchestrationContext, bindings: readonly 
     let lost: RefusedBinding[] = [];
     const turnDeadline = context.df.currentUtcDateTime.getTime() + GATEWAY_TURN.deadlineMinutes * 60_000;
     let busyWaits = 0;
-    for (let write = 0; write < MAX_WRITES && pending.length > 0; ) {
+    for (let write = 0; write < MAX_WRITES && pending.length > 0;) {
       const started = yield* call(context, Activities.startGatewayUpdate, { bindings: pending, force: force && write === 0 }, GATEWAY_RETRY);
       if (!started.ok && started.code === ErrorCodes.ApplicationGatewayBusy) {
-        if (context.df.currentUtcDateTime.getTime() >= turnDeadline) return fail(started.code, `${started.message}; still busy after ${GATEWAY_TURN.deadlineMinutes} minutes`);
+        if (context.df.currentUtcDateTime.getTime() >= turnDeadline)
+          return fail(started.code, `${started.message}; still busy after ${GATEWAY_TURN.deadlineMinutes} minutes`);
         const backoff = Math.min(GATEWAY_TURN.firstSeconds * 2 ** Math.min(busyWaits, 5), GATEWAY_TURN.maxSeconds);
         heartbeat();
         yield* sleep(context, Math.round(backoff * jitter(context, `gateway-busy:${busyWaits}`)));
@@ -81,7 +101,11 @@ export function* writeGateway(context: OrchestrationContext, bindings: readonly 
           // Superseded by another writer's PUT, built from what that writer had read: ours is lost.
           // Merging again at once would read the configuration before that PUT lands and cancel it
           // in turn (its listener lost): wait until the gateway's etag moves on, then merge again.
-          lost = pending.map((b) => ({ hostname: b.hostname, code: ErrorCodes.ApplicationGatewayUpdateLost, message: `${b.hostname}: the gateway update was canceled and superseded by another writer's update (CanceledAndSupersededDueToAnotherOperation)` }));
+          lost = pending.map((b) => ({
+            hostname: b.hostname,
+            code: ErrorCodes.ApplicationGatewayUpdateLost,
+            message: `${b.hostname}: the gateway update was canceled and superseded by another writer's update (CanceledAndSupersededDueToAnotherOperation)`,
+          }));
           yield* waitForOtherWriter(context, started.etag, pending, started.pollAfterSeconds, heartbeat);
           continue;
         }

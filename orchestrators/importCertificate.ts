@@ -22,7 +22,10 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
   const entity = certificateClaimId(certificateName);
   const claimed = yield* claimCertificate(context, entity);
   if (!claimed.granted) {
-    failed = { code: ErrorCodes.CertificateBusy, message: `Another run (${claimed.heldBy}) is working on the certificate for ${hostname}; the imported version ${version} is in Key Vault and the gateway will pick it up; bind it again once that run has ended` };
+    failed = {
+      code: ErrorCodes.CertificateBusy,
+      message: `Another run (${claimed.heldBy}) is working on the certificate for ${hostname}; the imported version ${version} is in Key Vault and the gateway will pick it up; bind it again once that run has ended`,
+    };
     context.df.setCustomStatus(failure(failed.code, failed.message));
     throw new Error(`[${failed.code}] ${failed.message}`);
   }
@@ -36,14 +39,26 @@ export const importCertificateOrchestrator: OrchestrationHandler = function* (co
       const bound = yield* bindGateway(context, gateway, [{ hostname, keyVaultSecretId: check.secretId }], true);
       const refusal = bound.ok ? bound.refused.find((r) => r.hostname === hostname) : undefined;
       if (bound.ok && !refusal) {
-        context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with the imported certificate ${check.thumbprint} (expires ${check.expiresOn})`));
+        context.df.setCustomStatus(
+          progress(Steps.Completed, `${hostname} is served with the imported certificate ${check.thumbprint} (expires ${check.expiresOn})`),
+        );
         const listener = gatewayNames(hostname).listener;
         return {
-          hostname, certificateName, version: check.version, thumbprint: check.thumbprint, expiresOn: check.expiresOn, secretId: check.secretId, listener, gatewayUpdated: bound.updated,
+          hostname,
+          certificateName,
+          version: check.version,
+          thumbprint: check.thumbprint,
+          expiresOn: check.expiresOn,
+          secretId: check.secretId,
+          listener,
+          gatewayUpdated: bound.updated,
         } satisfies ImportCertificateOutput;
       }
       const why = refusal ?? (bound.ok ? { code: ErrorCodes.InternalError, message: 'no outcome' } : bound);
-      failed = { code: why.code, message: `The certificate is in Key Vault, but the gateway ${refusal ? 'binding was refused' : 'update failed'}: ${why.message}` };
+      failed = {
+        code: why.code,
+        message: `The certificate is in Key Vault, but the gateway ${refusal ? 'binding was refused' : 'update failed'}: ${why.message}`,
+      };
     }
   } catch (error) {
     failed = toCodedFailure(error);

@@ -41,7 +41,13 @@ function* pollOrder(context: OrchestrationContext, orderUrl: string, until: read
  * anything: a soft-deleted certificate or a secret of that name would otherwise make the run fail
  * after a validation was spent. A soft-deleted one is recovered when the setting allows.
  */
-function* checkKeyVaultName(context: OrchestrationContext, hostname: Hostname, certificateName: string, recoverDeleted: boolean, report: Report): Step<Outcome> {
+function* checkKeyVaultName(
+  context: OrchestrationContext,
+  hostname: Hostname,
+  certificateName: string,
+  recoverDeleted: boolean,
+  report: Report,
+): Step<Outcome> {
   let name = yield* call(context, Activities.checkKeyVaultName, { hostname, certificateName });
   if (!name.ok || name.state !== 'deleted') return name;
   if (!recoverDeleted) return deletedFailure(certificateName, name.scheduledPurgeDate);
@@ -54,7 +60,10 @@ function* checkKeyVaultName(context: OrchestrationContext, hostname: Hostname, c
     // Until the recovered certificate is readable again the name looks free; Key Vault still refuses a create then.
     if (!name.ok || name.state === 'ours') return name;
   }
-  return fail(ErrorCodes.KeyVaultCertificateDeleted, `Key Vault did not finish recovering ${certificateName} within ${(RECOVERY_POLL.everySeconds * RECOVERY_POLL.maxChecks) / 60} minutes; try again later`);
+  return fail(
+    ErrorCodes.KeyVaultCertificateDeleted,
+    `Key Vault did not finish recovering ${certificateName} within ${(RECOVERY_POLL.everySeconds * RECOVERY_POLL.maxChecks) / 60} minutes; try again later`,
+  );
 }
 
 /** RFC 8555 §7.4: a new order, waiting out a short rate limit on durable timers. */
@@ -78,7 +87,13 @@ function* createOrder(context: OrchestrationContext, hostname: Hostname, report:
  * Clean-up after validation, on every path; its own failures never hide the real outcome.
  * Returns a warning for the user when the files could not be deleted.
  */
-function* cleanUp(context: OrchestrationContext, hostname: Hostname, pending: readonly Http01Challenge[], succeeded: boolean, report: Report): Step<string | undefined> {
+function* cleanUp(
+  context: OrchestrationContext,
+  hostname: Hostname,
+  pending: readonly Http01Challenge[],
+  succeeded: boolean,
+  report: Report,
+): Step<string | undefined> {
   if (pending.length === 0) return undefined;
   if (!succeeded) {
     // RFC 8555 §7.5.2: an abandoned authorization is deactivated rather than left pending at the
@@ -111,7 +126,10 @@ export function* issueOneCertificate(context: OrchestrationContext, hostname: Ho
   const entity = certificateClaimId(certificateName);
   const claimed = yield* claimCertificate(context, entity);
   if (!claimed.granted) {
-    return fail(ErrorCodes.CertificateBusy, `Another run (${claimed.heldBy}) is working on the certificate for ${hostname}; follow it, or try again once it has ended (at the latest ${claimed.until})`);
+    return fail(
+      ErrorCodes.CertificateBusy,
+      `Another run (${claimed.heldBy}) is working on the certificate for ${hostname}; follow it, or try again once it has ended (at the latest ${claimed.until})`,
+    );
   }
   try {
     return yield* issueClaimed(context, hostname, certificateName, report, recoverDeleted);
@@ -120,8 +138,13 @@ export function* issueOneCertificate(context: OrchestrationContext, hostname: Ho
   }
 }
 
-function* issueClaimed(context: OrchestrationContext, hostname: Hostname, certificateName: string, report: Report, recoverDeleted: boolean): Step<IssuanceResult> {
-
+function* issueClaimed(
+  context: OrchestrationContext,
+  hostname: Hostname,
+  certificateName: string,
+  report: Report,
+  recoverDeleted: boolean,
+): Step<IssuanceResult> {
   report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP');
   const ip = yield* call(context, Activities.getGatewayPublicIp, {});
   if (!ip.ok) return ip;
@@ -182,7 +205,16 @@ function* issueClaimed(context: OrchestrationContext, hostname: Hostname, certif
     }
     const merged = yield* call(context, Activities.mergeCertificate, { orderUrl: order.orderUrl, certificateName });
     if (!merged.ok) return (outcome = merged);
-    outcome = { ok: true, hostname, certificateName, gatewayIp: ip.ip, version: merged.version, thumbprint: merged.thumbprint, expiresOn: merged.expiresOn, secretId: merged.secretId };
+    outcome = {
+      ok: true,
+      hostname,
+      certificateName,
+      gatewayIp: ip.ip,
+      version: merged.version,
+      thumbprint: merged.thumbprint,
+      expiresOn: merged.expiresOn,
+      secretId: merged.secretId,
+    };
   } finally {
     warning = yield* cleanUp(context, hostname, pending, outcome?.ok === true, report);
   }

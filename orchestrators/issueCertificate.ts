@@ -31,7 +31,12 @@ export const issueCertificateOrchestrator: OrchestrationHandler = function* (con
     const refusal = bound.ok ? bound.refused.find((r) => r.hostname === hostname) : undefined;
     if (bound.ok && !refusal) {
       const listener = gatewayNames(hostname).listener;
-      context.df.setCustomStatus(progress(Steps.Completed, `${hostname} is served with certificate ${result.thumbprint} (expires ${result.expiresOn})${result.warning ? `. Warning: ${result.warning}` : ''}`));
+      context.df.setCustomStatus(
+        progress(
+          Steps.Completed,
+          `${hostname} is served with certificate ${result.thumbprint} (expires ${result.expiresOn})${result.warning ? `. Warning: ${result.warning}` : ''}`,
+        ),
+      );
       return { result, listener, gatewayUpdated: bound.updated } satisfies IssueCertificateOutput;
     }
     const why = refusal ?? (bound.ok ? undefined : bound);

@@ -24,14 +24,22 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   // so users polling the batch see progress rather than "Pending" until the slowest one finishes.
   const remaining = new Map<TypedTask<unknown>, Hostname>();
   const children = hostnames.map((h) => {
-    const task = subOrchestration(context, Orchestrators.IssueCertificate, { hostname: h, ...(recoverDeleted ? { recoverDeleted } : {}) }, issuanceInstanceId(h));
+    const task = subOrchestration(
+      context,
+      Orchestrators.IssueCertificate,
+      { hostname: h, ...(recoverDeleted ? { recoverDeleted } : {}) },
+      issuanceInstanceId(h),
+    );
     remaining.set(task, h);
     return task;
   });
   const issued: IssuedCertificate[] = [];
   let done = 0;
   while (remaining.size > 0) {
-    const ended = yield* first(context, children.filter((t) => remaining.has(t)));
+    const ended = yield* first(
+      context,
+      children.filter((t) => remaining.has(t)),
+    );
     const hostname = remaining.get(ended) as Hostname;
     remaining.delete(ended);
     done += 1;
@@ -47,13 +55,19 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   let gatewayUpdated = false;
   if (issued.length > 0) {
     context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${issued.length} certificate(s) in one gateway update`, compact()));
-    const bound = yield* bindGateway(context, gateway, issued.map((r) => ({ hostname: r.hostname, keyVaultSecretId: r.secretId })));
+    const bound = yield* bindGateway(
+      context,
+      gateway,
+      issued.map((r) => ({ hostname: r.hostname, keyVaultSecretId: r.secretId })),
+    );
     if (bound.ok) gatewayUpdated = bound.updated;
     for (const r of issued) {
       const instanceId = issuanceInstanceId(r.hostname);
       const refusal = bound.ok ? bound.refused.find((x) => x.hostname === r.hostname) : undefined;
-      if (!bound.ok) states[r.hostname] = { status: 'Failed', error: bound.code, message: `Issued, but the gateway update failed: ${bound.message}`, instanceId };
-      else if (refusal) states[r.hostname] = { status: 'Failed', error: refusal.code, message: `Issued, but the gateway binding was refused: ${refusal.message}`, instanceId };
+      if (!bound.ok)
+        states[r.hostname] = { status: 'Failed', error: bound.code, message: `Issued, but the gateway update failed: ${bound.message}`, instanceId };
+      else if (refusal)
+        states[r.hostname] = { status: 'Failed', error: refusal.code, message: `Issued, but the gateway binding was refused: ${refusal.message}`, instanceId };
       else states[r.hostname] = { status: 'Completed', ...(r.warning ? { message: r.warning } : {}), instanceId };
     }
   }
@@ -65,7 +79,14 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
     throw new Error(`[${ErrorCodes.SomeCertificatesFailed}] All ${failedCount} hostname(s) failed`);
   }
   if (failedCount > 0) {
-    context.df.setCustomStatus({ ...progress(Steps.Completed, `${hostnames.length - failedCount} of ${hostnames.length} certificate(s) issued and bound; the output lists each failure`, compact()), error: ErrorCodes.SomeCertificatesFailed });
+    context.df.setCustomStatus({
+      ...progress(
+        Steps.Completed,
+        `${hostnames.length - failedCount} of ${hostnames.length} certificate(s) issued and bound; the output lists each failure`,
+        compact(),
+      ),
+      error: ErrorCodes.SomeCertificatesFailed,
+    });
   } else {
     context.df.setCustomStatus(progress(Steps.Completed, `${hostnames.length} certificate(s) issued and bound`, compact()));
   }

@@ -40,9 +40,15 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     const shown = hostname ?? cert.certificateName;
     if (cert.problem !== undefined || hostname === undefined) {
       // A hand-edited tag or an unreadable certificate must not abort everyone else's renewal.
-      report.failed.push({ hostname: shown, certificateName: cert.certificateName, error: ErrorCodes.InvalidInput, message: cert.problem ?? `The "hostnames" tag of ${cert.certificateName} holds no valid hostname` });
+      report.failed.push({
+        hostname: shown,
+        certificateName: cert.certificateName,
+        error: ErrorCodes.InvalidInput,
+        message: cert.problem ?? `The "hostnames" tag of ${cert.certificateName} holds no valid hostname`,
+      });
     } else if (cert.source === 'imported') {
-      if (new Date(cert.renewAfter) <= now) report.expiringImported.push({ hostname: shown, certificateName: cert.certificateName, notAfter: cert.notAfter, reason: cert.reason });
+      if (new Date(cert.renewAfter) <= now)
+        report.expiringImported.push({ hostname: shown, certificateName: cert.certificateName, notAfter: cert.notAfter, reason: cert.reason });
       else report.skipped.push({ hostname: shown, certificateName: cert.certificateName, renewAfter: cert.renewAfter, reason: cert.reason });
     } else if (!cert.due) {
       report.skipped.push({ hostname: shown, certificateName: cert.certificateName, renewAfter: cert.renewAfter, reason: cert.reason });
@@ -59,7 +65,12 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     const chunk = due.slice(i, i + concurrency);
     context.df.setCustomStatus(progress(Steps.RenewCertificates, `Renewing ${i + 1}–${i + chunk.length} of ${due.length} due certificate(s)`));
     const tasks = chunk.map(({ hostname }) =>
-      subOrchestration(context, Orchestrators.IssueCertificate, { hostname, ...(input.recoverDeleted ? { recoverDeleted: true } : {}) }, `renew-${nameStem(hostname)}-${runTag}`),
+      subOrchestration(
+        context,
+        Orchestrators.IssueCertificate,
+        { hostname, ...(input.recoverDeleted ? { recoverDeleted: true } : {}) },
+        `renew-${nameStem(hostname)}-${runTag}`,
+      ),
     );
     let outputs;
     try {
@@ -67,7 +78,8 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     } catch (error) {
       // Children report failures as values; a throw here is the host failing a child outright.
       const coded = toCodedFailure(error);
-      for (const { cert, hostname } of chunk) report.failed.push({ hostname, certificateName: cert.certificateName, error: coded.code, message: coded.message });
+      for (const { cert, hostname } of chunk)
+        report.failed.push({ hostname, certificateName: cert.certificateName, error: coded.code, message: coded.message });
       continue;
     }
     outputs.forEach((out, index) => {
@@ -86,15 +98,26 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
     context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, 'Refreshing the gateway so it loads the new versions now'));
     const bound = yield* bindGateway(context, input.gateway, bindings, true);
     report.gatewayRefreshed = bound.ok;
-    if (!bound.ok) report.failed.push({ hostname: '*', certificateName: '*', error: bound.code, message: `Renewed, but the gateway refresh failed: ${bound.message}` });
+    if (!bound.ok)
+      report.failed.push({ hostname: '*', certificateName: '*', error: bound.code, message: `Renewed, but the gateway refresh failed: ${bound.message}` });
     for (const refusal of bound.ok ? bound.refused : []) {
-      report.failed.push({ hostname: refusal.hostname, certificateName: '*', error: refusal.code, message: `Renewed, but the gateway refresh left it out: ${refusal.message}` });
+      report.failed.push({
+        hostname: refusal.hostname,
+        certificateName: '*',
+        error: refusal.code,
+        message: `Renewed, but the gateway refresh left it out: ${refusal.message}`,
+      });
     }
   }
 
   const summary = `${report.renewed.length} renewed, ${report.skipped.length} not due, ${report.failed.length} failed, ${report.expiringImported.length} imported near expiry`;
   // The report itself is the output: customStatus stays small however many certificates there are.
-  const counts = { renewed: report.renewed.length, notDue: report.skipped.length, failed: report.failed.length, expiringImported: report.expiringImported.length };
+  const counts = {
+    renewed: report.renewed.length,
+    notDue: report.skipped.length,
+    failed: report.failed.length,
+    expiringImported: report.expiringImported.length,
+  };
   context.df.setCustomStatus({
     ...progress(Steps.Completed, summary, { counts }),
     ...(report.failed.length > 0 ? { error: ErrorCodes.SomeCertificatesFailed } : {}),

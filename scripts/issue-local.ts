@@ -43,7 +43,9 @@ async function follow(app: AppOnStack, id: string): Promise<boolean> {
     if (!['Pending', 'Running'].includes(status.runtimeStatus) || Date.now() - t0 > ORCHESTRATION_TIMEOUT_MS) {
       const last = status.customStatus as StatusStep | undefined;
       const timedOut = ['Pending', 'Running'].includes(status.runtimeStatus) ? ` after ${ORCHESTRATION_TIMEOUT_MS / 1000} s (gave up waiting)` : '';
-      console.log(`Instance ${id}: runtime status ${status.runtimeStatus}${timedOut}; last customStatus: ${last ? formatStep(last).replace(/\s+/, ' ') : '(none)'}`);
+      console.log(
+        `Instance ${id}: runtime status ${status.runtimeStatus}${timedOut}; last customStatus: ${last ? formatStep(last).replace(/\s+/, ' ') : '(none)'}`,
+      );
       return status.runtimeStatus === 'Completed';
     }
     await new Promise((r) => setTimeout(r, 25));
@@ -51,7 +53,11 @@ async function follow(app: AppOnStack, id: string): Promise<boolean> {
 }
 
 /** Checks, through the gateway data plane, that each hostname is served with a certificate for it. */
-async function checkServed(app: AppOnStack, inputs: readonly string[], servedCertificate: (port: number, servername: string) => Promise<X509Certificate>): Promise<boolean> {
+async function checkServed(
+  app: AppOnStack,
+  inputs: readonly string[],
+  servedCertificate: (port: number, servername: string) => Promise<X509Certificate>,
+): Promise<boolean> {
   let allServed = true;
   for (const input of inputs) {
     const parsed = parseHostname(input, { allowReserved: true });
@@ -90,7 +96,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   app = await startAppOnStack();
   const inputs = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [randomHostname('www')];
-  console.log(`Local stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ACME ${app.stack.pebble.directoryUrl}, Key Vault ${app.stack.keyVault.url}, ARM ${app.stack.arm.url}`);
+  console.log(
+    `Local stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ACME ${app.stack.pebble.directoryUrl}, Key Vault ${app.stack.keyVault.url}, ARM ${app.stack.arm.url}`,
+  );
   try {
     const fn = inputs.length === 1 ? 'AddCertificateFunctions_HttpStart' : 'AddMultipleCertificatesFunctions_HttpStart';
     const body = { hostnames: inputs.map((hostname) => ({ hostname })) };
@@ -103,7 +111,7 @@ async function main(): Promise<number> {
     const id = response.json().id as string;
     console.log(`→ 202 Accepted, orchestration instance ${id}`);
     console.log('  (The response also carries statusQueryGetUri and the other management URLs the Function App answers in Azure;');
-    console.log('  nothing listens on localhost:7071 here, so the instance\'s local state is printed instead.)');
+    console.log("  nothing listens on localhost:7071 here, so the instance's local state is printed instead.)");
     const completed = await follow(app, id);
     const served = await checkServed(app, inputs, servedCertificate);
     const gw = app.stack.arm.getApplicationGateway(app.stack.resourceGroup, app.stack.gatewayName);

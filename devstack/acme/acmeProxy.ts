@@ -96,13 +96,10 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
       });
       return;
     }
-    const forward = request(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     forward.on('error', () => {
       res.writeHead(502);
       res.end();

@@ -36,11 +36,27 @@ export async function startChallTestSrv(ports: { dns: number; management: number
   const dnsServer = `127.0.0.1:${ports.dns}`;
   const url = `http://127.0.0.1:${ports.management}`;
   const proc = spawnProcess(CHALLTESTSRV_BIN, [
-    '-dns01', dnsServer, '-http01', '', '-https01', '', '-tlsalpn01', '',
-    '-management', `127.0.0.1:${ports.management}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
+    '-dns01',
+    dnsServer,
+    '-http01',
+    '',
+    '-https01',
+    '',
+    '-tlsalpn01',
+    '',
+    '-management',
+    `127.0.0.1:${ports.management}`,
+    '-defaultIPv4',
+    '127.0.0.1',
+    '-defaultIPv6',
+    '',
   ]);
   try {
-    await waitUntil('pebble-challtestsrv', async () => (await fetch(`${url}/clear-request-history`, { method: 'POST', body: '{"host":"x","type":"http"}' })).status < 500, proc);
+    await waitUntil(
+      'pebble-challtestsrv',
+      async () => (await fetch(`${url}/clear-request-history`, { method: 'POST', body: '{"host":"x","type":"http"}' })).status < 500,
+      proc,
+    );
   } catch (error) {
     await proc.stop();
     throw error;

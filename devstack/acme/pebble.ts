@@ -43,9 +43,13 @@ export interface Pebble {
 
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   requirePebbleBinaries();
-  const [acmePort, mgmtPort, tlsPort, dnsPort, challMgmtPort] = (await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  )) as [number, number, number, number, number];
+  const [acmePort, mgmtPort, tlsPort, dnsPort, challMgmtPort] = (await Promise.all(Array.from({ length: 5 }, () => freePort()))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const dns: ChallTestSrv = await startChallTestSrv({ dns: dnsPort, management: challMgmtPort });
   const dir = temporaryDirectory('pebble-');
   let pebble: Spawned | undefined;

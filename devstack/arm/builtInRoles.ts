@@ -15,19 +15,24 @@ const builtIn = (guid: string, roleName: string, actions: string[], notActions: 
 
 export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
   builtIn('8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'Owner', ['*']),
-  builtIn('b24988ac-6180-42a0-ab88-20f7382dd24c', 'Contributor', ['*'], [
-    'Microsoft.Authorization/*/Delete',
-    'Microsoft.Authorization/*/Write',
-    'Microsoft.Authorization/elevateAccess/Action',
-    'Microsoft.Blueprint/blueprintAssignments/write',
-    'Microsoft.Blueprint/blueprintAssignments/delete',
-    'Microsoft.Compute/galleries/share/action',
-    'Microsoft.Purview/consents/write',
-    'Microsoft.Purview/consents/delete',
-    'Microsoft.Resources/deploymentStacks/manageDenySetting/action',
-    'Microsoft.Subscription/cancel/action',
-    'Microsoft.Subscription/enable/action',
-  ]),
+  builtIn(
+    'b24988ac-6180-42a0-ab88-20f7382dd24c',
+    'Contributor',
+    ['*'],
+    [
+      'Microsoft.Authorization/*/Delete',
+      'Microsoft.Authorization/*/Write',
+      'Microsoft.Authorization/elevateAccess/Action',
+      'Microsoft.Blueprint/blueprintAssignments/write',
+      'Microsoft.Blueprint/blueprintAssignments/delete',
+      'Microsoft.Compute/galleries/share/action',
+      'Microsoft.Purview/consents/write',
+      'Microsoft.Purview/consents/delete',
+      'Microsoft.Resources/deploymentStacks/manageDenySetting/action',
+      'Microsoft.Subscription/cancel/action',
+      'Microsoft.Subscription/enable/action',
+    ],
+  ),
   builtIn('acdd72a7-3385-48ef-bd42-f606fba81ae7', 'Reader', ['*/read']),
   builtIn('4d97b98b-1d4f-4787-a291-c67834d212e7', 'Network Contributor', [
     'Microsoft.Authorization/*/read',

@@ -26,11 +26,7 @@ export function draftChildren(id: string, props: Json): GatewayDraft {
       }
       const childId = `${id}/${collection}/${item.name}`;
       if (seen.has(lower(childId))) {
-        throw new ArmError(
-          400,
-          'DuplicateResourceName',
-          `Resource ${id} has two child resources with the same name ${item.name} in ${collection}.`,
-        );
+        throw new ArmError(400, 'DuplicateResourceName', `Resource ${id} has two child resources with the same name ${item.name} in ${collection}.`);
       }
       seen.add(lower(childId));
       item.id = childId;
@@ -55,8 +51,7 @@ export function draftChildren(id: string, props: Json): GatewayDraft {
     }
     ids.set(collection, seen);
   }
-  const has = (collection: string, ref: Json): boolean =>
-    typeof ref?.id === 'string' && (ids.get(collection)?.has(lower(ref.id)) ?? false);
+  const has = (collection: string, ref: Json): boolean => typeof ref?.id === 'string' && (ids.get(collection)?.has(lower(ref.id)) ?? false);
   const items = (collection: string): Json[] => (props[collection] as Json[] | undefined) ?? [];
 
   function checkRef(owner: Json, prop: string, collection: string, required: boolean): void {

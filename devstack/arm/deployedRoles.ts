@@ -81,7 +81,8 @@ export function loadInfraRoles(path = INFRA_ROLES_PATH): InfraRoles {
   const networkContributorMode: Record<string, string> = {};
   for (const [key, value] of Object.entries(object(raw.networkContributorMode ?? {}, 'networkContributorMode'))) {
     if (key.startsWith('$')) continue;
-    if (!customRoles[key] || typeof value !== 'string' || !builtInRoles[value]) fail(`networkContributorMode.${key} must map a custom role to a built-in role key`);
+    if (!customRoles[key] || typeof value !== 'string' || !builtInRoles[value])
+      fail(`networkContributorMode.${key} must map a custom role to a built-in role key`);
     networkContributorMode[key] = value as string;
   }
   return { customRoles, builtInRoles, assignments, networkContributorMode };

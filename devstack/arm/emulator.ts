@@ -131,17 +131,19 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
     const info: ArmRequestInfo = { method, path, principalId: callerId(state, req) };
     // Test hooks run first, one after the other; a hook's error is answered like any emulator error.
     const hooked = state.hooks.beforeRequest.reduce<Promise<void>>((prev, hook) => prev.then(() => hook(info)), Promise.resolve());
-    hooked.then(() => route(state, req, res)).then(
-      (status) => requests.push({ method, path, status }),
-      (err: unknown) => {
-        const armErr =
-          err instanceof ArmError ? err : new ArmError(500, 'InternalServerError', `ARM emulator error: ${(err as Error)?.message ?? String(err)}`);
-        if (!res.headersSent) sendError(res, armErr);
-        else res.end();
-        requests.push({ method, path, status: armErr.status });
-        if (isGatewayPut) rejectedPuts.push({ status: armErr.status, code: armErr.code });
-      },
-    );
+    hooked
+      .then(() => route(state, req, res))
+      .then(
+        (status) => requests.push({ method, path, status }),
+        (err: unknown) => {
+          const armErr =
+            err instanceof ArmError ? err : new ArmError(500, 'InternalServerError', `ARM emulator error: ${(err as Error)?.message ?? String(err)}`);
+          if (!res.headersSent) sendError(res, armErr);
+          else res.end();
+          requests.push({ method, path, status: armErr.status });
+          if (isGatewayPut) rejectedPuts.push({ status: armErr.status, code: armErr.code });
+        },
+      );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -47,7 +47,9 @@ export async function handleGatewayPut(
     if (!busy) state.faults.shift();
     // Wording from a recorded Microsoft.Network answer (terraform log, research notes §3); the URL
     // is the status of the operation in progress.
-    const opUrl = running?.url ?? `${state.url}/subscriptions/${state.subscriptionId}/providers/Microsoft.Network/locations/westeurope/operations/00000000-0000-0000-0000-000000000000?api-version=${apiVersion}`;
+    const opUrl =
+      running?.url ??
+      `${state.url}/subscriptions/${state.subscriptionId}/providers/Microsoft.Network/locations/westeurope/operations/00000000-0000-0000-0000-000000000000?api-version=${apiVersion}`;
     throw new ArmError(
       409,
       'AnotherOperationInProgress',

@@ -1,7 +1,6 @@
 /** The ARM emulator's shared vocabulary: resource ids, child collections, errors, stored shapes. */
 import { randomUUID } from 'node:crypto';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
 /** Child collections of a gateway that are ARM sub-resources (each item has id, name, etag). */

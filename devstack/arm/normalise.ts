@@ -5,14 +5,7 @@ import { ArmError, clone, gatewayId, Json, lower, norm } from './model';
 import { checkGatewayRules } from './rules';
 
 /** Turns a request body into the stored shape, checking it as Azure would; throws ArmError 400. */
-export function normalise(
-  sub: string,
-  rg: string,
-  name: string,
-  body: Json,
-  previous: Json | undefined,
-  apiVersion: string,
-): Json {
+export function normalise(sub: string, rg: string, name: string, body: Json, previous: Json | undefined, apiVersion: string): Json {
   const id = gatewayId(sub, rg, name);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');

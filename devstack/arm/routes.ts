@@ -22,9 +22,12 @@ export async function route(state: ArmState, req: IncomingMessage, res: ServerRe
   const method = req.method ?? 'GET';
   const caller = state.principals.caller(req);
   if (!apiVersion) {
-    throw new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
-  const seg = u.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const seg = u.pathname
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   const is = (i: number, word: string): boolean => lower(seg[i] ?? '') === lower(word);
   if (!is(0, 'subscriptions') || seg.length < 2) throw routeNotFound(method, u.pathname);
   if (seg[1] !== state.subscriptionId) {
@@ -105,4 +108,3 @@ function notFound(type: string, rg: string, name: string): ArmError {
     `The Resource '${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
   );
 }
-

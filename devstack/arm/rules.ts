@@ -21,16 +21,18 @@ const PRIORITY_REQUIRED_FROM = '2021-08-01';
 export function checkGatewayRules(draft: GatewayDraft, body: Json, prevProps: Json, apiVersion: string): void {
   const { id, items, checkRef } = draft;
   // SSL certificates: either new data, a Key Vault secret, or an existing certificate kept by name.
-  const prevCerts = new Map<string, Json>(
-    ((prevProps.sslCertificates as Json[] | undefined) ?? []).map((c) => [lower(c.name), c]),
-  );
+  const prevCerts = new Map<string, Json>(((prevProps.sslCertificates as Json[] | undefined) ?? []).map((c) => [lower(c.name), c]));
   const identityIds = Object.keys(body.identity?.userAssignedIdentities ?? {});
   const hasUserIdentity = /userassigned/i.test(String(body.identity?.type ?? '')) && identityIds.length > 0;
   for (const cert of items('sslCertificates')) {
     const p = cert.properties;
     if (p.keyVaultSecretId !== undefined) {
       if (typeof p.keyVaultSecretId !== 'string' || !/^https:\/\/[^/]+\/secrets\/[^/]+(\/[^/]*)?$/i.test(p.keyVaultSecretId)) {
-        throw new ArmError(400, 'ApplicationGatewaySslCertificateInvalidKeyVaultSecretId', `Key Vault secret id '${p.keyVaultSecretId}' of ${cert.id} is not a valid secret URL.`);
+        throw new ArmError(
+          400,
+          'ApplicationGatewaySslCertificateInvalidKeyVaultSecretId',
+          `Key Vault secret id '${p.keyVaultSecretId}' of ${cert.id} is not a valid secret URL.`,
+        );
       }
       // Application Gateway reads Key Vault only through a user-assigned identity.
       if (!hasUserIdentity) {
@@ -71,10 +73,18 @@ export function checkGatewayRules(draft: GatewayDraft, body: Json, prevProps: Js
     }
     checkRef(listener, 'sslProfile', 'sslProfiles', false);
     if (p.hostName && p.hostNames?.length) {
-      throw new ArmError(400, 'ApplicationGatewayHttpListenerHostNameAndHostNamesBothSpecified', `Listener ${listener.id} may set hostName or hostNames, not both.`);
+      throw new ArmError(
+        400,
+        'ApplicationGatewayHttpListenerHostNameAndHostNamesBothSpecified',
+        `Listener ${listener.id} may set hostName or hostNames, not both.`,
+      );
     }
     if ((p.hostNames?.length ?? 0) > LIMITS.hostNamesPerListener) {
-      throw new ArmError(400, 'ApplicationGatewayHttpListenerHostNamesLimitExceeded', `Listener ${listener.id} has ${p.hostNames.length} host names; the limit is ${LIMITS.hostNamesPerListener}.`);
+      throw new ArmError(
+        400,
+        'ApplicationGatewayHttpListenerHostNamesLimitExceeded',
+        `Listener ${listener.id} has ${p.hostNames.length} host names; the limit is ${LIMITS.hostNamesPerListener}.`,
+      );
     }
   }
   // Two listeners on one frontend port may not accept the same host name, and only one may be
@@ -162,7 +172,11 @@ export function checkGatewayRules(draft: GatewayDraft, body: Json, prevProps: Js
   for (const rule of withPriority) {
     const priority: unknown = rule.properties.priority;
     if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 1 || priority > 20000) {
-      throw new ArmError(400, 'ApplicationGatewayRequestRoutingRuleInvalidPriority', `Priority ${String(priority)} of request routing rule ${rule.id} must be an integer from 1 to 20000.`);
+      throw new ArmError(
+        400,
+        'ApplicationGatewayRequestRoutingRuleInvalidPriority',
+        `Priority ${String(priority)} of request routing rule ${rule.id} must be an integer from 1 to 20000.`,
+      );
     }
     const other = priorities.get(priority);
     if (other) {

@@ -30,7 +30,10 @@ export function sampleGateway(opts: {
   });
   const ref = (collection: string, name: string): { id: string } => ({ id: `${gw}/${collection}/${name}` });
   const subnetId = sampleGatewaySubnetId(opts.subscriptionId, opts.resourceGroup, opts.name);
-  const storageFqdn = `acme${opts.name.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 16)}.z6.web.core.windows.net`;
+  const storageFqdn = `acme${opts.name
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 16)}.z6.web.core.windows.net`;
   return {
     id: gw,
     name: opts.name,

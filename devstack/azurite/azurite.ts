@@ -19,8 +19,16 @@ export async function startAzurite(): Promise<Azurite> {
   const bin = join(dirname(createRequire(__filename).resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
   // --skipApiVersionCheck: current @azure/storage-blob sends an API version Azurite does not know yet.
   const proc = spawnProcess(process.execPath, [
-    bin, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--silent',
-    '--skipApiVersionCheck', '--loose', '--disableTelemetry',
+    bin,
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(port),
+    '--inMemoryPersistence',
+    '--silent',
+    '--skipApiVersionCheck',
+    '--loose',
+    '--disableTelemetry',
   ]);
   const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   await waitUntil('azurite', async () => (await fetch(`${blobEndpoint}?comp=list`)).status > 0, proc);

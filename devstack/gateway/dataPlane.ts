@@ -18,7 +18,6 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 export interface GatewayDataPlane {
@@ -56,14 +55,24 @@ function hostNamesOf(listener: Json): string[] {
  */
 function hostMatches(pattern: string, host: string): boolean {
   const re = new RegExp(
-    '^' + pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$',
+    '^' +
+      pattern
+        .toLowerCase()
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
   );
   return re.test(host.toLowerCase());
 }
 
 /** Ids of the frontend IP configurations on a public IP: the data plane stands for that address. */
 function publicFrontends(gw: Json): Set<string> {
-  return new Set(items(gw, 'frontendIPConfigurations').filter((f) => f.properties?.publicIPAddress?.id).map((f) => lower(f.id)));
+  return new Set(
+    items(gw, 'frontendIPConfigurations')
+      .filter((f) => f.properties?.publicIPAddress?.id)
+      .map((f) => lower(f.id)),
+  );
 }
 
 /**

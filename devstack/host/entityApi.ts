@@ -20,7 +20,7 @@ export interface ApiAnswer {
 /** A client's signal (DurableClient.SignalEntityAsyncInternal): no parent, a new id, input as JSON text. */
 export function signalFromClient(scheduler: EntityScheduler, registry: Registry, entity: EntityIdentity, operation: string, input: string | undefined): void {
   if ([...entity.key].some(isInvalidKeyCharacter)) {
-    throw new Error('Entity keys must not contain /, \\, #, ?, or control characters. (Parameter \'entityKey\')');
+    throw new Error("Entity keys must not contain /, \\, #, ?, or control characters. (Parameter 'entityKey')");
   }
   if (!findEntityFunction(registry, entity.name)) throw new Error(unknownEntityMessage(registry, entity.name));
   const request = requestMessage({ op: operation, signal: true, input, id: newRequestId() });

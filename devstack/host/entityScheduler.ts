@@ -127,7 +127,18 @@ export class EntityScheduler {
   private record(target: string): EntityRecord {
     let record = this.entities.get(target);
     if (!record) {
-      record = { schedulerId: target, id: entityIdFromSchedulerId(target), exists: false, state: null, queue: [], lockedBy: null, inbox: [], running: false, faulted: false, batchesRun: 0 };
+      record = {
+        schedulerId: target,
+        id: entityIdFromSchedulerId(target),
+        exists: false,
+        state: null,
+        queue: [],
+        lockedBy: null,
+        inbox: [],
+        running: false,
+        faulted: false,
+        batchesRun: 0,
+      };
       this.entities.set(target, record);
     }
     return record;
@@ -219,7 +230,9 @@ export class EntityScheduler {
     record.batchesRun++;
     const outcome = await runEntityBatch(this.contexts, fn, record.id, record.schedulerId, { exists: record.exists, state: record.state }, operations);
     if (runtime.options.crashAfterEntityBatch?.({ ...record.id }, record.batchesRun)) {
-      runtime.note(`host "crashed" after batch ${record.batchesRun} of entity ${record.schedulerId} (${operations.length} operations) ran; its messages are delivered again`);
+      runtime.note(
+        `host "crashed" after batch ${record.batchesRun} of entity ${record.schedulerId} (${operations.length} operations) ran; its messages are delivered again`,
+      );
       return undefined;
     }
     return outcome;

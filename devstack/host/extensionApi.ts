@@ -162,7 +162,14 @@ export class ExtensionApi {
 
     if (segments[0] === 'entities' && segments[1]) {
       const contentType = req.headers['content-type'];
-      const answer = serveEntityRoute(this.entities(), this.runtime.registry, { method, name: segments[1], key: segments[2], query: url.searchParams, body, contentType });
+      const answer = serveEntityRoute(this.entities(), this.runtime.registry, {
+        method,
+        name: segments[1],
+        key: segments[2],
+        query: url.searchParams,
+        body,
+        contentType,
+      });
       if (answer.json === undefined) return sendEmpty(res, answer.status);
       res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(answer.json) });
       res.end(answer.json);
@@ -176,7 +183,10 @@ export class ExtensionApi {
     const operation = segments[2];
 
     if (instanceId === '') {
-      const statuses = instances.all().filter((i) => matchesFilter(i, url.searchParams)).map((i) => statusJson(i, url.searchParams));
+      const statuses = instances
+        .all()
+        .filter((i) => matchesFilter(i, url.searchParams))
+        .map((i) => statusJson(i, url.searchParams));
       if (method === 'GET') return sendJson(res, 200, statuses);
       if (method === 'DELETE') {
         let deleted = 0;

@@ -23,7 +23,11 @@ export const ARGUMENT_EXCEPTION = 'System.ArgumentException';
 /** .NET's ArgumentException(message, paramName).Message: "{message} (Parameter '{paramName}')". */
 function argumentException(message: string, paramName?: string): DotNetException {
   const text = paramName === undefined ? message : `${message} (Parameter '${paramName}')`;
-  return new DotNetException(text, ARGUMENT_EXCEPTION, '   at Microsoft.Azure.WebJobs.Extensions.DurableTask.DurableClient.StartNewAsync[T](String orchestratorFunctionName, String instanceId, T input)');
+  return new DotNetException(
+    text,
+    ARGUMENT_EXCEPTION,
+    '   at Microsoft.Azure.WebJobs.Extensions.DurableTask.DurableClient.StartNewAsync[T](String orchestratorFunctionName, String instanceId, T input)',
+  );
 }
 
 /**
@@ -122,7 +126,7 @@ export function subOrchestrationIdProblem(childId: string | undefined, callerId:
   if (same(childId, callerId) || same(childId, callerParentId)) {
     return 'The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.';
   }
-  if (childId.startsWith('@')) return 'instanceId (Parameter \'Orchestration instance ids must not start with @\')';
+  if (childId.startsWith('@')) return "instanceId (Parameter 'Orchestration instance ids must not start with @')";
   return undefined;
 }
 

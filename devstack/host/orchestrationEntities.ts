@@ -24,7 +24,16 @@
  * whose `result` is JSON-parsed and whose `exceptionType` turns it into `Error(result)`.
  */
 import { HeldLock, Instance, isTerminal } from './instanceStore';
-import { entityIdentity, EntityMessage, newRequestId, requestInput, requestMessage, ResponseMessage, schedulerId, unknownEntityMessage } from './entityProtocol';
+import {
+  entityIdentity,
+  EntityMessage,
+  newRequestId,
+  requestInput,
+  requestMessage,
+  ResponseMessage,
+  schedulerId,
+  unknownEntityMessage,
+} from './entityProtocol';
 import type { EntityScheduler } from './entityScheduler';
 import type { FireAndForget } from './executorProbe';
 import type { LibAction } from './libraryShapes';

@@ -141,7 +141,8 @@ function mismatch(event: HistoryEvent, current: ReplayAction | undefined): strin
       }
       return undefined;
     case EventType.TimerCreated:
-      if (!current) return `A previous execution of this orchestration scheduled a timer task with sequence number ${id} but the current replay execution hasn't (yet?) scheduled this task. ${ASK}`;
+      if (!current)
+        return `A previous execution of this orchestration scheduled a timer task with sequence number ${id} but the current replay execution hasn't (yet?) scheduled this task. ${ASK}`;
       if (current.type !== 'CreateTimerOrchestratorAction') {
         return `A previous execution of this orchestration scheduled a timer task with sequence number ${id} named but the current orchestration replay instead produced a ${current.type} action with this sequence number. ${ASK}`;
       }
@@ -149,8 +150,10 @@ function mismatch(event: HistoryEvent, current: ReplayAction | undefined): strin
     case EventType.SubOrchestrationInstanceCreated: {
       const what = `A previous execution of this orchestration scheduled a sub-orchestration task with sequence ID ${id} and name '${name}' (version '${version}', instance ID '${instanceId}'), but the current`;
       if (!current) return `${what} replay execution hasn't (yet?) scheduled this task. ${ASK}`;
-      if (current.type !== 'CreateSubOrchestrationAction') return `${what} orchestration replay instead produced a ${current.type} action at this sequence number. ${ASK}`;
-      if (!same(name, current.name)) return `${what} orchestration replay instead scheduled a sub-orchestration task with name ${current.name} at this sequence number. ${ASK}`;
+      if (current.type !== 'CreateSubOrchestrationAction')
+        return `${what} orchestration replay instead produced a ${current.type} action at this sequence number. ${ASK}`;
+      if (!same(name, current.name))
+        return `${what} orchestration replay instead scheduled a sub-orchestration task with name ${current.name} at this sequence number. ${ASK}`;
       return undefined;
     }
     default: {

@@ -16,14 +16,7 @@ import { LOCK_SCHEMA, schemaPayloadFields } from './schema';
 import { TaskDispatcher, Work } from './taskDispatch';
 import { HarnessError, HistoryEvent } from './types';
 import { clone, errorMessage, serialize } from './values';
-import {
-  ACTION_NAMES,
-  ActionType,
-  DEFAULT_HTTP_ASYNC_REQUEST_SLEEP_MS,
-  EventType,
-  LONG_RUNNING_TIMER_INTERVAL,
-  MAXIMUM_SHORT_TIMER_DURATION,
-} from './wire';
+import { ACTION_NAMES, ActionType, DEFAULT_HTTP_ASYNC_REQUEST_SLEEP_MS, EventType, LONG_RUNNING_TIMER_INTERVAL, MAXIMUM_SHORT_TIMER_DURATION } from './wire';
 
 /** What the harness emulates: everything but durable HTTP (8); locks (13, 14) only with schema V4. */
 const SUPPORTED_ACTIONS = new Set<number>([
@@ -48,7 +41,12 @@ export class ReplayEngine {
     private readonly contexts: InvocationContexts,
     private readonly entities: OrchestrationEntities,
   ) {
-    this.dispatcher = new TaskDispatcher(runtime, contexts, (name, instanceId, input, parent) => this.createInstance(name, instanceId, input, parent), entities);
+    this.dispatcher = new TaskDispatcher(
+      runtime,
+      contexts,
+      (name, instanceId, input, parent) => this.createInstance(name, instanceId, input, parent),
+      entities,
+    );
   }
 
   /**
@@ -74,7 +72,8 @@ export class ReplayEngine {
     const runtime = this.runtime;
     if (runtime.closed) throw new HarnessError('The harness is closed.');
     const fn = runtime.registry.get(name);
-    if (!fn || fn.triggerType !== 'orchestrationTrigger') throw new HarnessError(`createInstance: '${name}' is not a registered orchestrator (the caller checks first).`);
+    if (!fn || fn.triggerType !== 'orchestrationTrigger')
+      throw new HarnessError(`createInstance: '${name}' is not a registered orchestrator (the caller checks first).`);
     const existing = runtime.instances.get(instanceId);
     if (existing) {
       if (!isTerminal(existing)) {
@@ -97,7 +96,9 @@ export class ReplayEngine {
     return this.runtime.event(EventType.ExecutionStarted, {
       Name: name,
       Input: input === undefined ? undefined : JSON.stringify(input),
-      ...(parent ? { ParentInstance: { Name: parent.instance.name, TaskScheduleId: parent.taskId, OrchestrationInstance: { InstanceId: parent.instance.instanceId } } } : {}),
+      ...(parent
+        ? { ParentInstance: { Name: parent.instance.name, TaskScheduleId: parent.taskId, OrchestrationInstance: { InstanceId: parent.instance.instanceId } } }
+        : {}),
     });
   }
 
@@ -116,7 +117,10 @@ export class ReplayEngine {
       try {
         await this.runEpisode(instance, batch);
       } catch (error) {
-        runtime.failWithHarnessError(instance, error instanceof HarnessError ? error : new HarnessError(`Episode of ${instance.instanceId} crashed the harness: ${errorMessage(error)}`));
+        runtime.failWithHarnessError(
+          instance,
+          error instanceof HarnessError ? error : new HarnessError(`Episode of ${instance.instanceId} crashed the harness: ${errorMessage(error)}`),
+        );
       } finally {
         runtime.runningEpisodes--;
         runtime.changed();
@@ -179,7 +183,8 @@ export class ReplayEngine {
       // even a failing one, are sent.
       const outgoing = this.entities.fireAndForgetWork(instance, probe.fireAndForget);
       if (failure !== undefined) return this.fail(instance, episode, this.shimFailure(instance, failure, false), outgoing);
-      if (state.isDone) return this.end(instance, episode, state, leaves, [...outgoing, ...this.entities.implicitReleaseWork(instance, executor.sequenceNumber ?? 0)]);
+      if (state.isDone)
+        return this.end(instance, episode, state, leaves, [...outgoing, ...this.entities.implicitReleaseWork(instance, executor.sequenceNumber ?? 0)]);
       // Task ids are the executor's sequence numbers (assigned when a task is yielded, and for
       // retries while the failure is replayed); its open-task table is the exact id → task map.
       const works: Work[] = [...outgoing];
@@ -197,7 +202,11 @@ export class ReplayEngine {
         return !!(action && typeof action === 'object' && action.isCanceled);
       });
       const ordered = inIdOrder(works);
-      this.commit(instance, episode, ordered.flatMap((w) => w.events));
+      this.commit(
+        instance,
+        episode,
+        ordered.flatMap((w) => w.events),
+      );
       for (const work of ordered) work.start();
     } catch (error) {
       if (!(error instanceof ExtensionRejection)) throw error;
@@ -276,7 +285,12 @@ export class ReplayEngine {
   private fail(instance: Instance, episode: HistoryEvent[], output: string, outgoing: Work[]): void {
     const runtime = this.runtime;
     const ordered = inIdOrder(outgoing);
-    this.commit(instance, episode, ordered.flatMap((w) => w.events), runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: output }));
+    this.commit(
+      instance,
+      episode,
+      ordered.flatMap((w) => w.events),
+      runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: output }),
+    );
     for (const work of ordered) work.start();
     instance.runtimeStatus = 'Failed';
     instance.output = output;
@@ -295,7 +309,12 @@ export class ReplayEngine {
       this.continueAsNew(instance, decodeActionInput(continueAsNew.input));
       return;
     }
-    this.commit(instance, episode, ordered.flatMap((w) => w.events), runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Completed', Result: serialize(state.output) }));
+    this.commit(
+      instance,
+      episode,
+      ordered.flatMap((w) => w.events),
+      runtime.event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Completed', Result: serialize(state.output) }),
+    );
     for (const work of ordered) work.start();
     instance.runtimeStatus = 'Completed';
     instance.output = clone(state.output);

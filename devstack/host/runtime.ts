@@ -128,7 +128,9 @@ export class HostRuntime {
   }
 
   describePending(instance: Instance): string {
-    const timers = this.timers.pendingFor(instance).map((t) => `timer ${t.taskId} at ${iso(t.fireAt)}${t.dueAt !== t.fireAt ? ` (fires ${iso(t.dueAt)})` : ''}`);
+    const timers = this.timers
+      .pendingFor(instance)
+      .map((t) => `timer ${t.taskId} at ${iso(t.fireAt)}${t.dueAt !== t.fireAt ? ` (fires ${iso(t.dueAt)})` : ''}`);
     const dropped = [...instance.dropped].map(([taskId, why]) => `task ${taskId} never completes: ${why}`);
     const parts = [`${this.runningActivities} activities running harness-wide`, ...timers, ...dropped];
     if (instance.inbox.length > 0) parts.push(`${instance.inbox.length} events queued`);

@@ -99,7 +99,13 @@ export class TaskDispatcher {
         const input = action.input;
         return {
           // Unlike activity inputs, sub-orchestration inputs are not pre-encoded by the library.
-          events: [runtime.event(EventType.SubOrchestrationInstanceCreated, { Name: requested, InstanceId: childId, Input: input === undefined ? undefined : serialize(input) }, taskId)],
+          events: [
+            runtime.event(
+              EventType.SubOrchestrationInstanceCreated,
+              { Name: requested, InstanceId: childId, Input: input === undefined ? undefined : serialize(input) },
+              taskId,
+            ),
+          ],
           start: () => void this.createInstance(name, childId, input, { instance, generation, taskId }),
         };
       }
@@ -113,11 +119,16 @@ export class TaskDispatcher {
         // CallEntityAsync checks inside CallDurableTaskFunctionAsync, LockAsync inside its own async
         // body: an unknown entity faults the task, which the shim ignores (see above).
         const problem = this.entities.entityProblem(action);
-        if (problem) return this.drop(instance, taskId, action.actionType === ActionType.CallEntity ? `entity call '${action.operation ?? ''}'` : 'entity lock', problem);
-        return action.actionType === ActionType.CallEntity ? this.entities.callWork(instance, taskId, action) : this.entities.lockWork(instance, taskId, action);
+        if (problem)
+          return this.drop(instance, taskId, action.actionType === ActionType.CallEntity ? `entity call '${action.operation ?? ''}'` : 'entity lock', problem);
+        return action.actionType === ActionType.CallEntity
+          ? this.entities.callWork(instance, taskId, action)
+          : this.entities.lockWork(instance, taskId, action);
       }
       default:
-        throw new HarnessError(`task ${taskId} of ${instance.name} is a ${ACTION_NAMES[action.actionType] ?? action.actionType} action the harness cannot schedule.`);
+        throw new HarnessError(
+          `task ${taskId} of ${instance.name} is a ${ACTION_NAMES[action.actionType] ?? action.actionType} action the harness cannot schedule.`,
+        );
     }
   }
 

@@ -35,7 +35,9 @@ export function timerLateness(options: TimerLatenessOptions | undefined, note: (
   return (instance) => {
     const nth = (created.get(instance.instanceId) ?? 0) + 1;
     created.set(instance.instanceId, nth);
-    const digest = createHash('sha256').update(`${String(options.seed)}\u0000${instance.instanceId}\u0000${nth}`).digest();
+    const digest = createHash('sha256')
+      .update(`${String(options.seed)}\u0000${instance.instanceId}\u0000${nth}`)
+      .digest();
     const lateness = Math.floor((digest.readUIntBE(0, 6) / 2 ** 48) * (Math.floor(maxMs) + 1));
     note(`timer ${nth} of ${instance.instanceId} fires ${lateness} ms late (timerLateness, seed ${String(options.seed)})`);
     return lateness;

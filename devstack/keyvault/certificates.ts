@@ -16,7 +16,8 @@ import type { Vault } from './vault';
 // docs create-certificate-scenarios.md L373-389 (Unknown) and the real Self create recording
 // (azure-sdk-for-js lro.create `recording_can_wait_until_a_certificate_is_created.json` @ 26479601).
 const UNKNOWN_DETAILS = 'Pending certificate created. Please Perform Merge to complete the request.';
-const SELF_DETAILS = 'Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.';
+const SELF_DETAILS =
+  'Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.';
 
 /** Create, import: the name must be free of deleted objects, plain secrets and running operations. */
 function refuseCertificateWrite(v: Vault, name: string): void {
@@ -37,7 +38,7 @@ export function createCertificate(v: Vault, name: string, body: Wire): Reply {
   const x509 = obj(policy.x509_props) ?? {};
   const previous = rec.versions.at(-1);
   const stashed = v.takeStashedKey(name);
-  const keyPem = keyProps.reuse_key === true && previous ? previous.keyPem : stashed ?? newRsaKeyPem(num(keyProps.key_size) ?? 2048);
+  const keyPem = keyProps.reuse_key === true && previous ? previous.keyPem : (stashed ?? newRsaKeyPem(num(keyProps.key_size) ?? 2048));
   const now = unixNow();
   const tags = strMap(body.tags);
   const enabled = bool(obj(body.attributes)?.enabled);
@@ -59,7 +60,14 @@ export function createCertificate(v: Vault, name: string, body: Wire): Reply {
   // version appears; Vault.tick completes it. A new create replaces an issuance still running.
   rec.issuance =
     issuerName === 'Self'
-      ? { requestId: op.requestId, readyAt: v.now() + v.settings.selfIssuanceDelayMs, der: selfSignedCertificate(keyPem, x509), keyPem, tags: tags ?? {}, enabled: enabled ?? true }
+      ? {
+          requestId: op.requestId,
+          readyAt: v.now() + v.settings.selfIssuanceDelayMs,
+          der: selfSignedCertificate(keyPem, x509),
+          keyPem,
+          tags: tags ?? {},
+          enabled: enabled ?? true,
+        }
       : undefined;
   return { status: 202, body: operationBody(v.url, rec, op), headers: operationHeaders(v.url, rec, op) };
 }

@@ -11,8 +11,7 @@ import { num, obj, Wire } from './json';
 import { route } from './routes';
 import type { Vault } from './vault';
 
-const CHALLENGE =
-  'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"';
+const CHALLENGE = 'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"';
 
 export async function serve(req: IncomingMessage, res: ServerResponse, vault: Vault, faults: FaultSpec[]): Promise<number> {
   const method = req.method ?? 'GET';

@@ -105,7 +105,10 @@ export async function startKeyVaultEmulator(opts: KeyVaultEmulatorOptions): Prom
       }),
     certificateNames: () => [...vault.certs.values()].map((c) => c.name).sort(),
     deletedCertificateNames: () =>
-      [...vault.tombstones.values()].filter((t) => t.kind === 'certificate' && t.phase !== 'recovered').map((t) => t.name).sort(),
+      [...vault.tombstones.values()]
+        .filter((t) => t.kind === 'certificate' && t.phase !== 'recovered')
+        .map((t) => t.name)
+        .sort(),
     certificateVersions: (name) =>
       (vault.cert(name)?.versions ?? []).map((v) => ({
         version: v.version,

@@ -101,7 +101,11 @@ export function purgeProtected(): KvError {
  * "Forbidden" (docs create-certificate-scenarios.md L205-246). No recording shows another body.
  */
 export function pendingInProgress(): KvError {
-  return new KvError(409, 'Forbidden', "A new key vault certificate can not be created or imported while a pending key vault certificate's status is inProgress.");
+  return new KvError(
+    409,
+    'Forbidden',
+    "A new key vault certificate can not be created or imported while a pending key vault certificate's status is inProgress.",
+  );
 }
 
 /**
@@ -111,7 +115,11 @@ export function pendingInProgress(): KvError {
  * (a client must not tell it apart by one), the message is the emulator's.
  */
 export function conflictWithSecret(name: string): KvError {
-  return new KvError(409, 'Conflict', `Certificate ${name} cannot be created: a secret named ${name} already exists, and a certificate's addressable secret takes the certificate's name.`);
+  return new KvError(
+    409,
+    'Conflict',
+    `Certificate ${name} cannot be created: a secret named ${name} already exists, and a certificate's addressable secret takes the certificate's name.`,
+  );
 }
 
 /** A secret set onto a certificate's name: the same shared name space, seen from the other side. */
@@ -121,7 +129,11 @@ export function conflictWithCertificate(name: string): KvError {
 
 /** docs create-certificate.md L52: a certificate's key and secret are managed, "Managed keys and secrets are read-only." */
 export function managedSecretReadOnly(operation: string, name: string): KvError {
-  return new KvError(403, 'Forbidden', `Operation ${operation} is not allowed on secret ${name}: it is managed by certificate ${name} (managed secrets are read-only).`);
+  return new KvError(
+    403,
+    'Forbidden',
+    `Operation ${operation} is not allowed on secret ${name}: it is managed by certificate ${name} (managed secrets are read-only).`,
+  );
 }
 
 /** docs create-certificate-scenarios.md L265-279 (the typo "progess" is the service's). */

@@ -55,7 +55,11 @@ function readPem(text: string, password: string | undefined): { keys: string[]; 
         keys.push(createPrivateKey({ key: block, format: 'pem', passphrase: password }).export({ type: 'pkcs8', format: 'pem' }) as string);
       }
     } catch {
-      throw new KvError(400, 'BadParameter', 'The specified PEM X.509 certificate content is in an unexpected format. Please check if certificate is in valid PEM format.');
+      throw new KvError(
+        400,
+        'BadParameter',
+        'The specified PEM X.509 certificate content is in an unexpected format. Please check if certificate is in valid PEM format.',
+      );
     }
   }
   return { keys, certs };
@@ -67,10 +71,15 @@ function readPfx(der: Buffer, password: string | undefined): { keys: string[]; c
     const asn1 = forge.asn1.fromDer(der.toString('binary'));
     p12 = password === undefined ? forge.pkcs12.pkcs12FromAsn1(asn1, false) : forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
   } catch {
-    throw new KvError(400, 'BadParameter', 'The specified PKCS#12 X.509 certificate content can not be read. Please check if certificate is in valid PKCS#12 format (or the password is wrong).');
+    throw new KvError(
+      400,
+      'BadParameter',
+      'The specified PKCS#12 X.509 certificate content can not be read. Please check if certificate is in valid PKCS#12 format (or the password is wrong).',
+    );
   }
-  const certs = (p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag ?? ''] ?? [])
-    .flatMap((bag) => (bag.cert ? [Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(bag.cert)).getBytes(), 'binary')] : []));
+  const certs = (p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag ?? ''] ?? []).flatMap((bag) =>
+    bag.cert ? [Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(bag.cert)).getBytes(), 'binary')] : [],
+  );
   const keys = [forge.pki.oids.pkcs8ShroudedKeyBag, forge.pki.oids.keyBag]
     .flatMap((type) => p12.getBags({ bagType: type ?? '' })[type ?? ''] ?? [])
     .flatMap((bag) => (bag.key ? [createPrivateKey(forge.pki.privateKeyToPem(bag.key)).export({ type: 'pkcs8', format: 'pem' }) as string] : []));
@@ -80,12 +89,13 @@ function readPfx(der: Buffer, password: string | undefined): { keys: string[]; c
 /** Exactly one RSA key, and it must belong to one of the certificates: that one is the leaf. */
 function checkMaterial(m: { keys: string[]; certs: Buffer[]; format: 'pfx' | 'pem' }): ImportedMaterial {
   const keyPem = m.keys[0];
-  if (!keyPem || m.keys.length > 1) throw new KvError(400, 'BadParameter', `The imported ${m.format.toUpperCase()} must contain exactly one private key (found ${m.keys.length}).`);
+  if (!keyPem || m.keys.length > 1)
+    throw new KvError(400, 'BadParameter', `The imported ${m.format.toUpperCase()} must contain exactly one private key (found ${m.keys.length}).`);
   if (createPrivateKey(keyPem).asymmetricKeyType !== 'rsa') throw new KvError(400, 'BadParameter', 'The Key Vault emulator only does RSA keys.');
   if (m.certs.length === 0) throw new KvError(400, 'BadParameter', `The imported ${m.format.toUpperCase()} contains no certificate.`);
   const x509s = m.certs.map((d) => new X509Certificate(d));
   const leaf = x509s.find((c) => c.checkPrivateKey(createPrivateKey(keyPem)));
-  if (!leaf) throw new KvError(400, 'BadParameter', "The private key does not match the public key of any certificate in the imported content.");
+  if (!leaf) throw new KvError(400, 'BadParameter', 'The private key does not match the public key of any certificate in the imported content.');
   return { keyPem, chainDer: orderChain(leaf, x509s).map((c) => c.raw), format: m.format };
 }
 
@@ -93,7 +103,7 @@ function checkMaterial(m: { keys: string[]; certs: Buffer[]; format: 'pfx' | 'pe
 function orderChain(leaf: X509Certificate, all: X509Certificate[]): X509Certificate[] {
   const chain = [leaf];
   let rest = all.filter((c) => c !== leaf);
-  for (let cur = leaf; ; ) {
+  for (let cur = leaf; ;) {
     const issuer = rest.find((c) => cur.checkIssued(c));
     if (!issuer || issuer.fingerprint256 === cur.fingerprint256) break;
     chain.push(issuer);

@@ -55,10 +55,15 @@ export function importedPolicy(url: string, name: string, leafDerBytes: Buffer, 
     .map((s) => s.slice(4));
   const bits = createPrivateKey(keyPem).asymmetricKeyDetails?.modulusLength ?? 2048;
   const subject = leaf.subject.split('\n').reverse().join(', ');
-  return normalizePolicy(url, name, {
-    key_props: { kty: 'RSA', key_size: bits, exportable: true, reuse_key: false },
-    secret_props: { contentType: format === 'pem' ? PEM : PFX },
-    x509_props: { subject, sans: dnsNames.length ? { dns_names: dnsNames } : {} },
-    issuer: { name: 'Unknown' },
-  }, undefined);
+  return normalizePolicy(
+    url,
+    name,
+    {
+      key_props: { kty: 'RSA', key_size: bits, exportable: true, reuse_key: false },
+      secret_props: { contentType: format === 'pem' ? PEM : PFX },
+      x509_props: { subject, sans: dnsNames.length ? { dns_names: dnsNames } : {} },
+      issuer: { name: 'Unknown' },
+    },
+    undefined,
+  );
 }

@@ -36,7 +36,10 @@ export function vaultSettings(input: VaultSettingsInput): VaultSettings {
   if (!Number.isInteger(retentionDays) || retentionDays < 7 || retentionDays > 90) {
     throw new Error(`softDeleteRetentionDays must be an integer from 7 to 90 (got ${retentionDays})`);
   }
-  const delays = { softDeleteDelayMs: input.softDeleteDelayMs ?? DEFAULT_SOFT_DELETE_DELAY_MS, selfIssuanceDelayMs: input.selfIssuanceDelayMs ?? DEFAULT_SELF_ISSUANCE_DELAY_MS };
+  const delays = {
+    softDeleteDelayMs: input.softDeleteDelayMs ?? DEFAULT_SOFT_DELETE_DELAY_MS,
+    selfIssuanceDelayMs: input.selfIssuanceDelayMs ?? DEFAULT_SELF_ISSUANCE_DELAY_MS,
+  };
   for (const [key, value] of Object.entries(delays)) {
     if (!Number.isFinite(value) || value < 0) throw new Error(`${key} must be a non-negative number of milliseconds (got ${value})`);
   }

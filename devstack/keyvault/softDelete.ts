@@ -91,7 +91,13 @@ export function getDeletedSecret(v: Vault, name: string): Reply {
 }
 
 export function listDeletedSecrets(v: Vault, ctx: Ctx): Reply {
-  return page(v.url, v.pageSize, deletedOfKind(v, 'secret').map((t) => deletedSecretBody(v, t)), ctx, '/deletedsecrets');
+  return page(
+    v.url,
+    v.pageSize,
+    deletedOfKind(v, 'secret').map((t) => deletedSecretBody(v, t)),
+    ctx,
+    '/deletedsecrets',
+  );
 }
 
 export function purgeDeletedSecret(v: Vault, name: string): Reply {
@@ -133,7 +139,9 @@ function bury(v: Vault, kind: ObjectKind, name: string, held: Pick<Tombstone, 'c
 }
 
 function deletedOfKind(v: Vault, kind: ObjectKind): Tombstone[] {
-  return [...v.tombstones.values()].filter((t) => t.kind === kind && t.phase === 'deleted').sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+  return [...v.tombstones.values()]
+    .filter((t) => t.kind === kind && t.phase === 'deleted')
+    .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
 }
 
 /** Only a finished deletion is visible; while it runs, and after a purge or recover, 404. */

@@ -30,7 +30,12 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
   const registry = installFakeFunctionsCore();
   await import('../../functions/index');
   // Timers advance the virtual clock at once but also wait up to 50 ms for real, so the CA gets real time to validate.
-  const harness = new DurableHarness({ registry, maxRealTimerDelayMs: 50, ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}), ...(options.timerMode ? { timerMode: options.timerMode } : {}) });
+  const harness = new DurableHarness({
+    registry,
+    maxRealTimerDelayMs: 50,
+    ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
+    ...(options.timerMode ? { timerMode: options.timerMode } : {}),
+  });
   return {
     stack,
     harness,

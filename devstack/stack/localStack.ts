@@ -79,12 +79,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const pipId = arm.addPublicIp(resourceGroup, `${gatewayName}-pip`, gatewayIp);
     const identityId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/appgw-identity`;
-    const gatewayId = arm.addApplicationGateway(resourceGroup, gatewayName, sampleGateway({
-      subscriptionId, resourceGroup, name: gatewayName, publicIpId: pipId, userAssignedIdentityId: identityId,
-    }));
+    const gatewayId = arm.addApplicationGateway(
+      resourceGroup,
+      gatewayName,
+      sampleGateway({
+        subscriptionId,
+        resourceGroup,
+        name: gatewayName,
+        publicIpId: pipId,
+        userAssignedIdentityId: identityId,
+      }),
+    );
     // The app's identity holds exactly the roles infra/ deploys (infra/roles.json), nothing more.
     arm.grantDeployedRoles(arm.addPrincipal(APP_TOKEN).objectId, {
-      gateway: gatewayId, publicIp: pipId, subnet: sampleGatewaySubnetId(subscriptionId, resourceGroup, gatewayName), gatewayIdentity: identityId,
+      gateway: gatewayId,
+      publicIp: pipId,
+      subnet: sampleGatewaySubnetId(subscriptionId, resourceGroup, gatewayName),
+      gatewayIdentity: identityId,
     });
     void publicIpId;
 
@@ -134,7 +145,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     return {
-      pebble, azurite, keyVault, arm, dataPlane, container, subscriptionId, resourceGroup, gatewayName, gatewayIp, settings,
+      pebble,
+      azurite,
+      keyVault,
+      arm,
+      dataPlane,
+      container,
+      subscriptionId,
+      resourceGroup,
+      gatewayName,
+      gatewayIp,
+      settings,
       applySettings() {
         Object.assign(process.env, settings);
         resetConfigCache();

@@ -23,6 +23,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** Never returns: exits with the run's exit code (128 + n when a signal ended it). */
 export async function superviseRerun(env: NodeJS.ProcessEnv, cleanup: () => void): Promise<never> {
+  // eslint-disable-next-line prefer-const -- assigned below, after the exit handler that reads it is installed
   let child: ChildProcess | undefined;
   process.on('exit', () => {
     if (child) killGroup(child, 'SIGKILL');

@@ -16,7 +16,10 @@ import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVault';
 /** The `hostnames` tag, parsed at this edge; a hand-edited value that does not parse is reported, not guessed. */
 function parseHostnamesTag(certificateName: string, tag: string | undefined): { hostnames: Hostname[]; problem?: string } {
   const hostnames: Hostname[] = [];
-  for (const text of (tag ?? '').split(',').map((h) => h.trim()).filter(Boolean)) {
+  for (const text of (tag ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)) {
     // Our own tag: a reserved name there was accepted by a test deployment and is read back as is.
     const parsed = parseHostname(text, { allowReserved: true });
     if (!parsed.ok) return { hostnames: [], problem: `The "hostnames" tag of ${certificateName} holds an invalid hostname: it ${parsed.message}` };
@@ -26,7 +29,11 @@ function parseHostnamesTag(certificateName: string, tag: string | undefined): { 
 }
 
 /** The newest version that holds a certificate (while an operation is pending, the latest is a placeholder without one). */
-async function lastCompleteVersion(client: CertificateClient, name: string, latest: KeyVaultCertificateWithPolicy): Promise<{ cer: Uint8Array; version: string } | undefined> {
+async function lastCompleteVersion(
+  client: CertificateClient,
+  name: string,
+  latest: KeyVaultCertificateWithPolicy,
+): Promise<{ cer: Uint8Array; version: string } | undefined> {
   if (latest.cer && latest.cer.length > 0 && latest.properties.enabled !== false) return { cer: latest.cer, version: latest.properties.version ?? '' };
   const versions: CertificateProperties[] = [];
   for await (const v of client.listPropertiesOfCertificateVersions(name)) if (v.enabled !== false && v.version) versions.push(v);
@@ -55,7 +62,13 @@ function withProblem(base: Listed, problem: string, pendingOperation: boolean): 
   return { ...base, version: '', thumbprint: '', notBefore: '', notAfter: '', renewAfter: '', due: false, reason: problem, problem, pendingOperation };
 }
 
-async function readCertificate(config: AppConfig, client: CertificateClient, props: CertificateProperties & { name: string }, now: Date, forceAll: boolean): Promise<ManagedCertificate> {
+async function readCertificate(
+  config: AppConfig,
+  client: CertificateClient,
+  props: CertificateProperties & { name: string },
+  now: Date,
+  forceAll: boolean,
+): Promise<ManagedCertificate> {
   const tags = props.tags ?? {};
   const { hostnames, problem } = parseHostnamesTag(props.name, tags[Tags.Hostnames]);
   const source = tags[Tags.Source] === IMPORTED_SOURCE || !tags[Tags.AcmeDirectory] ? 'imported' : 'acme';
@@ -64,7 +77,8 @@ async function readCertificate(config: AppConfig, client: CertificateClient, pro
   const latest = await client.getCertificate(props.name);
   const pendingOperation = !latest.cer || latest.cer.length === 0 ? true : await hasPendingOperation(client, props.name);
   const complete = await lastCompleteVersion(client, props.name, latest);
-  if (!complete) return withProblem(base, `${props.name} has no issued version yet (a first issuance that never completed?); request it again`, pendingOperation);
+  if (!complete)
+    return withProblem(base, `${props.name} has no issued version yet (a first issuance that never completed?); request it again`, pendingOperation);
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(Buffer.from(complete.cer));
@@ -75,7 +89,10 @@ async function readCertificate(config: AppConfig, client: CertificateClient, pro
   const notAfter = new Date(x509.validTo);
   const window = source === 'acme' && acmeDirectory ? await fetchRenewalWindow(acmeDirectory, complete.cer, x509.serialNumber) : undefined;
   const decision = renewalDecision({
-    notBefore, notAfter, now, source,
+    notBefore,
+    notAfter,
+    now,
+    source,
     ...(window ? { ariWindow: window } : {}),
     ...(config.renewal.beforeExpiryDays !== undefined ? { beforeExpiryDays: config.renewal.beforeExpiryDays } : {}),
   });
@@ -101,7 +118,11 @@ async function readCertificate(config: AppConfig, client: CertificateClient, pro
  * that operation); one that cannot be read is listed with a `problem`, never dropped. With
  * `hostnames`, only certificates for those hostnames (by tag, or by the name derived from them).
  */
-export async function listManagedCertificates(config: AppConfig, now: Date, options: { forceAll?: boolean; hostnames?: readonly Hostname[] } = {}): Promise<ManagedCertificate[]> {
+export async function listManagedCertificates(
+  config: AppConfig,
+  now: Date,
+  options: { forceAll?: boolean; hostnames?: readonly Hostname[] } = {},
+): Promise<ManagedCertificate[]> {
   const client = certificateClient(config);
   const wanted = options.hostnames ? new Set<string>(options.hostnames) : undefined;
   const wantedNames = options.hostnames ? new Set(options.hostnames.map(keyVaultCertificateName)) : undefined;

@@ -10,19 +10,29 @@ export function challengeBlobName(config: AppConfig, token: string): string {
 function storageError(action: string, error: unknown): AppError {
   const status = (error as { statusCode?: number }).statusCode;
   if (status === 403) {
-    return new AppError('BlobStorageError', `Access to the challenge container was denied while trying to ${action}: the function's identity needs "Storage Blob Data Contributor" on it, and the storage firewall must admit the function`, true);
+    return new AppError(
+      'BlobStorageError',
+      `Access to the challenge container was denied while trying to ${action}: the function's identity needs "Storage Blob Data Contributor" on it, and the storage firewall must admit the function`,
+      true,
+    );
   }
   // 404: the container does not exist — a configuration error no retry fixes. 403 stays retryable:
   // a storage firewall or role change takes minutes to apply.
-  return new AppError('BlobStorageError', `Could not ${action} in the challenge container${status ? ` (HTTP ${status})` : ''}${status === 404 ? '; check BlobContainerUrl' : ''}`, status !== 404);
+  return new AppError(
+    'BlobStorageError',
+    `Could not ${action} in the challenge container${status ? ` (HTTP ${status})` : ''}${status === 404 ? '; check BlobContainerUrl' : ''}`,
+    status !== 404,
+  );
 }
 
 /** Idempotent: uploading again overwrites with the same content. */
 export async function uploadChallengeFile(config: AppConfig, token: string, keyAuthorization: string): Promise<void> {
   try {
-    await challengeContainer(config).getBlockBlobClient(challengeBlobName(config, token)).upload(keyAuthorization, Buffer.byteLength(keyAuthorization), {
-      blobHTTPHeaders: { blobContentType: 'text/plain' },
-    });
+    await challengeContainer(config)
+      .getBlockBlobClient(challengeBlobName(config, token))
+      .upload(keyAuthorization, Buffer.byteLength(keyAuthorization), {
+        blobHTTPHeaders: { blobContentType: 'text/plain' },
+      });
   } catch (error) {
     throw storageError('upload the validation file', error);
   }

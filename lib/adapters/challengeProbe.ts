@@ -37,7 +37,13 @@ function fetchOnce(target: ProbeTarget): Promise<Answer> {
     };
     // Connect to the gateway's IP with the hostname in Host: what the CA does after its own DNS lookup.
     const req = request(
-      { host: target.gatewayIp, port: target.port, path: `/.well-known/acme-challenge/${encodeURIComponent(target.token)}`, method: 'GET', headers: { host: target.hostname } },
+      {
+        host: target.gatewayIp,
+        port: target.port,
+        path: `/.well-known/acme-challenge/${encodeURIComponent(target.token)}`,
+        method: 'GET',
+        headers: { host: target.hostname },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -68,19 +74,27 @@ export async function probeChallengeFile(target: ProbeTarget, pathRuleHint: stri
   const answer = await fetchOnce(target);
   const url = `http://${target.hostname}/.well-known/acme-challenge/${target.token}`;
   if (answer.status === 'unreachable' || answer.status >= 500) {
-    throw new AppError(ErrorCodes.HostnameOwnershipValidationFileNotFound, `${url} ${answer.status === 'unreachable' ? 'could not be reached' : `answered HTTP ${answer.status}`} through the gateway`, true);
+    throw new AppError(
+      ErrorCodes.HostnameOwnershipValidationFileNotFound,
+      `${url} ${answer.status === 'unreachable' ? 'could not be reached' : `answered HTTP ${answer.status}`} through the gateway`,
+      true,
+    );
   }
   if (answer.status !== 200) {
     // A redirect (typically HTTP→HTTPS on the port-80 listener) sends the CA to an HTTPS listener
     // that does not exist yet on a first issuance: the path rule must answer on port 80 itself.
-    const redirect = answer.status >= 300 && answer.status < 400
-      ? ' It redirects: exclude /.well-known/acme-challenge/* from the HTTP→HTTPS redirect so the path rule answers on port 80.'
-      : '';
+    const redirect =
+      answer.status >= 300 && answer.status < 400
+        ? ' It redirects: exclude /.well-known/acme-challenge/* from the HTTP→HTTPS redirect so the path rule answers on port 80.'
+        : '';
     return fail(ErrorCodes.HostnameOwnershipValidationFileNotFound, `${url} answered HTTP ${answer.status} through the gateway.${redirect} ${pathRuleHint}`);
   }
   // RFC 8555 §8.3: the CA compares the body with trailing whitespace removed.
   if (answer.body.trimEnd() !== target.expected) {
-    return fail(ErrorCodes.HostnameOwnershipValidationFileNotValid, `${url} is reachable but does not contain the expected key authorization; another rule or backend may be answering that path`);
+    return fail(
+      ErrorCodes.HostnameOwnershipValidationFileNotValid,
+      `${url} is reachable but does not contain the expected key authorization; another rule or backend may be answering that path`,
+    );
   }
   return { ok: true };
 }

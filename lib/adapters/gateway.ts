@@ -13,12 +13,18 @@ interface RestLike {
 /** ARM's errors as coded AppErrors; 409 is contention (`ApplicationGatewayBusy`), never a failure. */
 export function armError(action: string, error: unknown): AppError {
   const { statusCode, code } = error as RestLike;
-  if (isCredentialError(error)) return new AppError('ApplicationGatewayAccessDenied', `${action}: the function's identity could not get a token for Azure Resource Manager`);
-  if (statusCode === 404) return new AppError('ApplicationGatewayNotFound', `${action}: the Application Gateway or its public IP was not found; check ApplicationGatewayResourceGroup and ApplicationGatewayName`);
+  if (isCredentialError(error))
+    return new AppError('ApplicationGatewayAccessDenied', `${action}: the function's identity could not get a token for Azure Resource Manager`);
+  if (statusCode === 404)
+    return new AppError(
+      'ApplicationGatewayNotFound',
+      `${action}: the Application Gateway or its public IP was not found; check ApplicationGatewayResourceGroup and ApplicationGatewayName`,
+    );
   if (statusCode === 401 || statusCode === 403) {
-    const linked = code === 'LinkedAuthorizationFailed'
-      ? ' (LinkedAuthorizationFailed: grant the function\'s identity "Managed Identity Operator" on the gateway\'s user-assigned identity)'
-      : '';
+    const linked =
+      code === 'LinkedAuthorizationFailed'
+        ? ' (LinkedAuthorizationFailed: grant the function\'s identity "Managed Identity Operator" on the gateway\'s user-assigned identity)'
+        : '';
     return new AppError('ApplicationGatewayAccessDenied', `${action}: access denied${linked}`);
   }
   if (statusCode === 409 || statusCode === 412 || code === 'AnotherOperationInProgress') {
@@ -49,19 +55,25 @@ export async function readGatewayPublicIp(config: AppConfig): Promise<Outcome<{ 
   const gateway = await getGateway(config);
   const ids = (gateway.frontendIPConfigurations ?? []).map((f) => f.publicIPAddress?.id).filter((id): id is string => !!id);
   const refs = ids.map(parseResourceId).filter((r): r is { resourceGroup: string; name: string } => r !== undefined);
-  if (refs.length === 0) return fail('ApplicationGatewayPublicIpNotFound', `Application Gateway ${config.gateway.name} has no public frontend IP; HTTP-01 validation needs one`);
+  if (refs.length === 0)
+    return fail('ApplicationGatewayPublicIpNotFound', `Application Gateway ${config.gateway.name} has no public frontend IP; HTTP-01 validation needs one`);
   const addresses: string[] = [];
   for (const ref of refs) {
     try {
       const pip = await networkClient(config).publicIPAddresses.get(ref.resourceGroup, ref.name);
       if (pip.ipAddress) addresses.push(pip.ipAddress);
     } catch (error) {
-      if ((error as RestLike).statusCode === 404) return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} in ${ref.resourceGroup}, used by the gateway, was not found`);
+      if ((error as RestLike).statusCode === 404)
+        return fail('ApplicationGatewayPublicIpNotFound', `Public IP ${ref.name} in ${ref.resourceGroup}, used by the gateway, was not found`);
       throw armError('Reading the gateway public IP', error);
     }
   }
   const ip = addresses.find((a) => !a.includes(':'));
-  if (!ip) return fail('ApplicationGatewayPublicIpNotFound', `Application Gateway ${config.gateway.name} has no public IPv4 address allocated; HTTP-01 validation needs one`);
+  if (!ip)
+    return fail(
+      'ApplicationGatewayPublicIpNotFound',
+      `Application Gateway ${config.gateway.name} has no public IPv4 address allocated; HTTP-01 validation needs one`,
+    );
   return { ok: true, ip, addresses };
 }
 

@@ -62,7 +62,13 @@ interface OperationError {
 
 function errorOf(error: unknown): OperationError {
   const e = error as { code?: string; message?: string; details?: unknown; error?: OperationError } | undefined;
-  return e?.error ?? { ...(e?.code ? { code: e.code } : {}), ...(e?.message ? { message: e.message } : {}), ...(Array.isArray(e?.details) ? { details: e.details as OperationError['details'] } : {}) };
+  return (
+    e?.error ?? {
+      ...(e?.code ? { code: e.code } : {}),
+      ...(e?.message ? { message: e.message } : {}),
+      ...(Array.isArray(e?.details) ? { details: e.details as OperationError['details'] } : {}),
+    }
+  );
 }
 
 /**
@@ -95,7 +101,10 @@ export async function checkGatewayUpdate(config: AppConfig, operation: string): 
   if (status === 'failed' || (thrown && (thrown as { statusCode?: number }).statusCode === undefined && state?.error)) {
     const cause = errorOf(state?.error ?? thrown);
     const detail = [cause.code, ...(cause.details ?? []).map((d) => d.code)].filter(Boolean).join(' / ');
-    return fail(ErrorCodes.ApplicationGatewayUpdateFailed, `The gateway update failed${detail ? ` (${detail})` : ''}${cause.message ? `: ${cause.message.slice(0, 300)}` : ''}`);
+    return fail(
+      ErrorCodes.ApplicationGatewayUpdateFailed,
+      `The gateway update failed${detail ? ` (${detail})` : ''}${cause.message ? `: ${cause.message.slice(0, 300)}` : ''}`,
+    );
   }
   if (thrown) throw armError('Reading the gateway update status', thrown);
   if (status === 'succeeded') return { ok: true, status: 'Succeeded' };
@@ -107,4 +116,3 @@ export async function checkGatewayBindings(config: AppConfig, bindings: readonly
   const gateway = await getGateway(config);
   return { ok: true, missing: missingBindings(gateway, bindings), etag: gateway.etag ?? '' };
 }
-

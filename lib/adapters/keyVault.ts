@@ -98,7 +98,6 @@ export async function createCsr(config: AppConfig, name: string, hostname: strin
   return csrDerToPem(created.csr);
 }
 
-
 /**
  * Idempotent: when the pending operation is already gone and the latest version holds our leaf
  * (the merge succeeded but the host died before recording it), that version is the result.
@@ -125,7 +124,9 @@ export async function mergeChain(config: AppConfig, name: string, chainPem: stri
 function versionOf(config: AppConfig, name: string, properties: CertificateProperties): CertificateVersion {
   return {
     version: properties.version ?? '',
-    thumbprint: Buffer.from(properties.x509Thumbprint ?? new Uint8Array()).toString('hex').toUpperCase(),
+    thumbprint: Buffer.from(properties.x509Thumbprint ?? new Uint8Array())
+      .toString('hex')
+      .toUpperCase(),
     expiresOn: properties.expiresOn?.toISOString() ?? '',
     secretId: secretIdFor(config, name),
   };
@@ -141,7 +142,10 @@ export async function readEnabledVersion(config: AppConfig, name: string, versio
     certificate = await certificateClient(config).getCertificateVersion(name, version);
   } catch (error) {
     if ((error as RestLike).statusCode === 404) {
-      return fail(ErrorCodes.ImportedCertificateNotFound, `Version ${version} of certificate ${name} is not in Key Vault (deleted since the import?); import it again`);
+      return fail(
+        ErrorCodes.ImportedCertificateNotFound,
+        `Version ${version} of certificate ${name} is not in Key Vault (deleted since the import?); import it again`,
+      );
     }
     throw keyVaultError('Reading the imported certificate', error);
   }

@@ -20,9 +20,11 @@ interface RestLike {
 export function keyVaultError(action: string, error: unknown): AppError {
   const { statusCode, code } = error as RestLike;
   if (isCredentialError(error) || statusCode === 401 || statusCode === 403) {
-    return new AppError('KeyVaultAccessDenied', `${action}: Key Vault denied access (${code ?? statusCode}); the function's identity needs "Key Vault Certificates Officer" and "Key Vault Secrets Officer", and the vault firewall must admit the function`);
+    return new AppError(
+      'KeyVaultAccessDenied',
+      `${action}: Key Vault denied access (${code ?? statusCode}); the function's identity needs "Key Vault Certificates Officer" and "Key Vault Secrets Officer", and the vault firewall must admit the function`,
+    );
   }
   const retryable = statusCode === undefined || statusCode === 408 || statusCode === 429 || statusCode >= 500;
   return new AppError('KeyVaultError', `${action} failed${statusCode ? ` (HTTP ${statusCode}${code ? ` ${code}` : ''})` : ''}`, retryable);
 }
-

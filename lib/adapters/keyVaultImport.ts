@@ -22,7 +22,6 @@ export interface ImportMaterial {
   readonly certificateChainPem: readonly string[];
 }
 
-
 function node(type: number, value: Forge.asn1.Asn1[] | string, constructed = Array.isArray(value)): Forge.asn1.Asn1 {
   return forge().asn1.create(forge().asn1.Class.UNIVERSAL, type, constructed, value);
 }
@@ -61,18 +60,29 @@ export function buildPfx(material: ImportMaterial): Buffer {
   const pkcs8 = createPrivateKey(material.keyPem).export({ type: 'pkcs8', format: 'der' });
   const localKeyId = createHash('sha1').update(leaf.raw).digest().toString('binary');
   const attributes = node(forge().asn1.Type.SET, [
-    node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.localKeyId as string), node(forge().asn1.Type.SET, [node(forge().asn1.Type.OCTETSTRING, localKeyId)])]),
+    node(forge().asn1.Type.SEQUENCE, [
+      oid(forge().pki.oids.localKeyId as string),
+      node(forge().asn1.Type.SET, [node(forge().asn1.Type.OCTETSTRING, localKeyId)]),
+    ]),
   ]);
 
   const certBags = chain.map((certificate, index) =>
     node(forge().asn1.Type.SEQUENCE, [
       oid(forge().pki.oids.certBag as string),
-      explicit0(node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.x509Certificate as string), explicit0(node(forge().asn1.Type.OCTETSTRING, certificate.raw.toString('binary')))])),
+      explicit0(
+        node(forge().asn1.Type.SEQUENCE, [
+          oid(forge().pki.oids.x509Certificate as string),
+          explicit0(node(forge().asn1.Type.OCTETSTRING, certificate.raw.toString('binary'))),
+        ]),
+      ),
       ...(index === 0 ? [attributes] : []),
     ]),
   );
   const keyBag = node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.keyBag as string), explicit0(fromDer(pkcs8)), attributes]);
-  const authenticatedSafe = node(forge().asn1.Type.SEQUENCE, [dataContentInfo(node(forge().asn1.Type.SEQUENCE, certBags)), dataContentInfo(node(forge().asn1.Type.SEQUENCE, [keyBag]))]);
+  const authenticatedSafe = node(forge().asn1.Type.SEQUENCE, [
+    dataContentInfo(node(forge().asn1.Type.SEQUENCE, certBags)),
+    dataContentInfo(node(forge().asn1.Type.SEQUENCE, [keyBag])),
+  ]);
 
   const iterations = 2048;
   const salt = forge().util.createBuffer(randomBytes(8).toString('binary'));
@@ -81,11 +91,18 @@ export function buildPfx(material: ImportMaterial): Buffer {
   hmac.start('sha1', macKey);
   hmac.update(toBytes(authenticatedSafe));
   const macData = node(forge().asn1.Type.SEQUENCE, [
-    node(forge().asn1.Type.SEQUENCE, [node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.sha1 as string), node(forge().asn1.Type.NULL, '', false)]), node(forge().asn1.Type.OCTETSTRING, hmac.digest().getBytes())]),
+    node(forge().asn1.Type.SEQUENCE, [
+      node(forge().asn1.Type.SEQUENCE, [oid(forge().pki.oids.sha1 as string), node(forge().asn1.Type.NULL, '', false)]),
+      node(forge().asn1.Type.OCTETSTRING, hmac.digest().getBytes()),
+    ]),
     node(forge().asn1.Type.OCTETSTRING, salt.getBytes()),
     node(forge().asn1.Type.INTEGER, forge().asn1.integerToDer(iterations).getBytes()),
   ]);
-  const pfx = node(forge().asn1.Type.SEQUENCE, [node(forge().asn1.Type.INTEGER, forge().asn1.integerToDer(3).getBytes()), dataContentInfo(authenticatedSafe), macData]);
+  const pfx = node(forge().asn1.Type.SEQUENCE, [
+    node(forge().asn1.Type.INTEGER, forge().asn1.integerToDer(3).getBytes()),
+    dataContentInfo(authenticatedSafe),
+    macData,
+  ]);
   return Buffer.from(toBytes(pfx), 'binary');
 }
 
@@ -98,7 +115,12 @@ interface RestLike {
  * issuance makes Key Vault answer 409; the caller has checked that no issuance is running, so it
  * is stale and is cancelled once before a second attempt.
  */
-export async function importCertificateVersion(config: AppConfig, certificateName: string, hostname: Hostname, material: ImportMaterial): Promise<{ version: string }> {
+export async function importCertificateVersion(
+  config: AppConfig,
+  certificateName: string,
+  hostname: Hostname,
+  material: ImportMaterial,
+): Promise<{ version: string }> {
   const client = certificateClient(config);
   const pfx = buildPfx(material);
   const tags = { [Tags.ManagedBy]: MANAGED_BY, [Tags.Hostnames]: hostname, [Tags.Source]: IMPORTED_SOURCE };

@@ -49,7 +49,7 @@ function takenError(name: string, what: string): AppError {
 export function conflictError(error: unknown, name: string, action: string): AppError | undefined {
   const kind = conflictKind(error);
   if (kind === 'deleted') return deletedError(name, action);
-  if (kind === 'secret') return takenError(name, 'a secret that is not this certificate\'s');
+  if (kind === 'secret') return takenError(name, "a secret that is not this certificate's");
   // A recovery (or deletion) still settling: retried by the durable policy, it passes in seconds.
   if (kind === 'moving') return new AppError(ErrorCodes.KeyVaultError, `${action}: Key Vault is still recovering or deleting "${name}"`, true);
   return undefined;
@@ -69,9 +69,14 @@ export async function checkCertificateName(config: AppConfig, name: string, host
   try {
     const existing = await certificates.getCertificate(name);
     const tags = existing.properties.tags ?? {};
-    if (tags[Tags.ManagedBy] !== MANAGED_BY) return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a certificate this app does not manage (no managed-by tag)').detail);
-    const named = (tags[Tags.Hostnames] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
-    if (!named.includes(hostname)) return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, `the certificate of ${named.join(', ') || 'no hostname'}`).detail);
+    if (tags[Tags.ManagedBy] !== MANAGED_BY)
+      return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a certificate this app does not manage (no managed-by tag)').detail);
+    const named = (tags[Tags.Hostnames] ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
+    if (!named.includes(hostname))
+      return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, `the certificate of ${named.join(', ') || 'no hostname'}`).detail);
     return { ok: true, state: 'ours', source: tags[Tags.Source] === IMPORTED_SOURCE || !tags[Tags.AcmeDirectory] ? 'imported' : 'acme' };
   } catch (error) {
     if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading certificate ${name}`, error);

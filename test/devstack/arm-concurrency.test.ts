@@ -63,7 +63,12 @@ describe('a second PUT while one runs (default: supersede)', () => {
     // core-lro ends a Canceled operation with a plain Error; the codes are in the status body.
     const err = await firstDone;
     expect(err.message).toBe('Operation was canceled');
-    const polled = new Set(arm.requests.slice(requestsBefore).filter((r) => r.method === 'GET' && r.path.includes('/operations/')).map((r) => r.path));
+    const polled = new Set(
+      arm.requests
+        .slice(requestsBefore)
+        .filter((r) => r.method === 'GET' && r.path.includes('/operations/'))
+        .map((r) => r.path),
+    );
     const bodies = await Promise.all([...polled].map((path) => operationBody(`${arm.url}${path}`)));
     expect(bodies).toContainEqual({ status: 'Succeeded' });
     expect(bodies.filter((b) => b.status !== 'Succeeded')).toEqual([
@@ -72,7 +77,14 @@ describe('a second PUT while one runs (default: supersede)', () => {
         error: {
           code: 'Canceled',
           message: 'Operation was canceled.',
-          details: [{ code: 'CanceledAndSupersededDueToAnotherOperation', message: expect.stringMatching(/^Operation PutApplicationGatewayOperation \(.+\) was canceled and superseded by operation PutApplicationGatewayOperation \(.+\)\.$/) }],
+          details: [
+            {
+              code: 'CanceledAndSupersededDueToAnotherOperation',
+              message: expect.stringMatching(
+                /^Operation PutApplicationGatewayOperation \(.+\) was canceled and superseded by operation PutApplicationGatewayOperation \(.+\)\.$/,
+              ),
+            },
+          ],
         },
       },
     ]);
@@ -93,7 +105,9 @@ describe('a second PUT while one runs (default: supersede)', () => {
     const b = structuredClone(base);
     const bSite = addSite(b, gwId, `${rand('b')}.example.test`, { priority: 311 });
     const putsBefore = arm.putCount;
-    const firstDone = rejection(client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, a, { ...FAST, requestOptions: { headers: { 'If-Match': base.etag } } }));
+    const firstDone = rejection(
+      client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, a, { ...FAST, requestOptions: { headers: { 'If-Match': base.etag } } }),
+    );
     await vi.waitFor(() => expect(arm.putCount).toBe(putsBefore + 1));
     await client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, b, { ...FAST, requestOptions: { headers: { 'If-Match': base.etag } } });
     expect((await firstDone).message).toBe('Operation was canceled');
@@ -118,11 +132,14 @@ describe("concurrentPut: 'conflict'", () => {
     expect(err.code).toBe('AnotherOperationInProgress');
     expect(err.message).toBe(`Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: ${firstUrl}.`);
     // On the wire: ARM's error envelope, as Microsoft.Network sends it.
-    const raw = await fetch(`${arm.url}/subscriptions/${fx.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}?api-version=2024-05-01`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${fx.admin.credential.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(arm.getApplicationGateway(rg, name)),
-    });
+    const raw = await fetch(
+      `${arm.url}/subscriptions/${fx.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}?api-version=2024-05-01`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${fx.admin.credential.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(arm.getApplicationGateway(rg, name)),
+      },
+    );
     expect(raw.status).toBe(409);
     expect(await raw.json()).toEqual({ error: { code: 'AnotherOperationInProgress', message: err.message, details: [] } });
     expect(arm.rejectedPuts.at(-1)).toEqual({ status: 409, code: 'AnotherOperationInProgress' });

@@ -22,7 +22,9 @@ describe('infra/roles.json and the Bicep agree', () => {
       expect(text).toContain("loadJsonContent('../roles.json')");
       expect(text).not.toMatch(/targetScope\s*=/); // resource group, the default
       expect(text).toMatch(/name: guid\(subscription\(\)\.id, resourceGroup\(\)\.id, '[a-z-]+'\)/);
-      expect(text).toMatch(/roleName: '\$\{definition\.roleName\} \(\$\{resourceGroup\(\)\.name\}, \$\{uniqueString\(subscription\(\)\.id, resourceGroup\(\)\.id\)\}\)'/);
+      expect(text).toMatch(
+        /roleName: '\$\{definition\.roleName\} \(\$\{resourceGroup\(\)\.name\}, \$\{uniqueString\(subscription\(\)\.id, resourceGroup\(\)\.id\)\}\)'/,
+      );
       expect(text).toMatch(/assignableScopes: \[\s*resourceGroup\(\)\.id\s*\]/);
     }
     for (const file of ['modules/gatewayWriterRole.bicep', 'modules/operationStatusAccess.bicep']) expect(bicep(file)).toContain('actions: definition.actions');
@@ -118,7 +120,9 @@ describe('the deployed roles are enough for an issuance write, and each one is n
     expect(arm.putCount).toBe(putsBefore + 1);
     expect([err.statusCode, err.code]).toEqual([403, 'AuthorizationFailed']);
     expect(err.message).toMatch(
-      new RegExp(`does not have authorization to perform action 'Microsoft\\.Network/locations/operations/read' over scope '/subscriptions/${fx.subscriptionId}/providers/Microsoft\\.Network/locations/westeurope/operations/[0-9a-f-]{36}'`),
+      new RegExp(
+        `does not have authorization to perform action 'Microsoft\\.Network/locations/operations/read' over scope '/subscriptions/${fx.subscriptionId}/providers/Microsoft\\.Network/locations/westeurope/operations/[0-9a-f-]{36}'`,
+      ),
     );
   });
 
@@ -135,7 +139,9 @@ describe('the deployed roles are enough for an issuance write, and each one is n
     const putsBefore = arm.putCount;
     const err = await rejection(app.client.applicationGateways.beginCreateOrUpdateAndWait(s.rg, s.name, gw, FAST));
     expect([err.statusCode, err.code]).toEqual([403, 'LinkedAuthorizationFailed']);
-    expect(err.message).toContain(`does not have permission to perform action '${action}' on the linked scope(s) '${linked(s)}' or the linked scope(s) are invalid.`);
+    expect(err.message).toContain(
+      `does not have permission to perform action '${action}' on the linked scope(s) '${linked(s)}' or the linked scope(s) are invalid.`,
+    );
     expect(arm.putCount).toBe(putsBefore);
     expect(arm.getApplicationGateway(s.rg, s.name).properties.httpListeners).toHaveLength(1);
   });

@@ -50,12 +50,18 @@ describe('ARM emulator with the real NetworkManagementClient', () => {
     const seen = arm.requests.slice(before);
     expect(seen.map((r) => r.status)).toEqual([200]); // no 401 challenge round trip
     expect(credential.scopes.at(-1)).toEqual(['https://management.azure.com/.default']);
-    expect(seen[0]!.path).toMatch(new RegExp(`^/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}\\?api-version=\\d{4}-\\d{2}-\\d{2}`));
+    expect(seen[0]!.path).toMatch(
+      new RegExp(
+        `^/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}\\?api-version=\\d{4}-\\d{2}-\\d{2}`,
+      ),
+    );
   });
 
   it('refuses requests without a bearer token with ARM 401 shape', async () => {
     const { rg, name } = seed();
-    const res = await fetch(`${arm.url}/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}?api-version=2024-05-01`);
+    const res = await fetch(
+      `${arm.url}/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}?api-version=2024-05-01`,
+    );
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer authorization_uri="https:\/\/login\.microsoftonline\.com\//);
     expect(((await res.json()) as Any).error.code).toBe('AuthenticationFailed');
@@ -63,9 +69,12 @@ describe('ARM emulator with the real NetworkManagementClient', () => {
 
   it('refuses a token it does not know with 401 InvalidAuthenticationToken', async () => {
     const { rg, name } = seed();
-    const res = await fetch(`${arm.url}/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}?api-version=2024-05-01`, {
-      headers: { authorization: 'Bearer not-a-token-the-emulator-issued' },
-    });
+    const res = await fetch(
+      `${arm.url}/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Network/applicationGateways/${name}?api-version=2024-05-01`,
+      {
+        headers: { authorization: 'Bearer not-a-token-the-emulator-issued' },
+      },
+    );
     expect(res.status).toBe(401);
     expect(((await res.json()) as Any).error).toEqual({ code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' });
   });
@@ -87,7 +96,10 @@ describe('ARM emulator with the real NetworkManagementClient', () => {
     expect(gw.sku.tier).toBe('Standard_v2');
     expect(Object.keys(gw.identity.userAssignedIdentities)).toEqual([uaiId]);
     expect(gw.frontendIPConfigurations[0].publicIPAddress.id).toBe(publicIpId);
-    expect(gw.frontendPorts.map((p: Any) => [p.name, p.port])).toEqual([['port_80', 80], ['port_443', 443]]);
+    expect(gw.frontendPorts.map((p: Any) => [p.name, p.port])).toEqual([
+      ['port_80', 80],
+      ['port_443', 443],
+    ]);
     expect(gw.httpListeners[0].id).toBe(`${gwId}/httpListeners/http-listener`);
     expect(gw.requestRoutingRules[0]).toMatchObject({ ruleType: 'PathBasedRouting', priority: 100, etag: gw.etag });
     const pathRule = gw.urlPathMaps[0].pathRules[0];
@@ -122,7 +134,8 @@ describe('ARM emulator with the real NetworkManagementClient', () => {
     expect(wire.at(-1)).toBe(`GET ${resourcePath} 200`);
     const polls = wire.slice(1, -1);
     expect(polls.length).toBeGreaterThanOrEqual(1);
-    for (const p of polls) expect(p).toMatch(new RegExp(`^GET /subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/locations/westeurope/operations/[0-9a-f-]+ 200$`));
+    for (const p of polls)
+      expect(p).toMatch(new RegExp(`^GET /subscriptions/${SUBSCRIPTION}/providers/Microsoft.Network/locations/westeurope/operations/[0-9a-f-]+ 200$`));
 
     const stored = arm.getApplicationGateway(rg, name);
     expect(stored.etag).toBe(result.etag);
@@ -252,7 +265,10 @@ describe('ARM emulator with the real NetworkManagementClient', () => {
     );
     expect(stale.statusCode).toBe(412);
     expect(stale.code).toBe('PreconditionFailed');
-    const ok: Any = await client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, gw, { ...FAST, requestOptions: { headers: { 'If-Match': gw.etag } } });
+    const ok: Any = await client.applicationGateways.beginCreateOrUpdateAndWait(rg, name, gw, {
+      ...FAST,
+      requestOptions: { headers: { 'If-Match': gw.etag } },
+    });
     expect(ok.httpListeners).toHaveLength(2);
   });
 

@@ -53,7 +53,9 @@ describe('how RBAC matches actions and scopes', () => {
     const rbac = new Rbac();
     const id = '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/x';
     rbac.defineRole({ id, roleName: 'writer (rg-a)', actions: ['*'], notActions: [], assignableScopes: ['/subscriptions/s/resourceGroups/rg-a'] });
-    expect(() => rbac.assign({ principalId: 'p', roleDefinitionId: id, scope: '/subscriptions/s/resourceGroups/rg-b/providers/x/y/z' })).toThrow(/not assignable/);
+    expect(() => rbac.assign({ principalId: 'p', roleDefinitionId: id, scope: '/subscriptions/s/resourceGroups/rg-b/providers/x/y/z' })).toThrow(
+      /not assignable/,
+    );
     rbac.assign({ principalId: 'p', roleDefinitionId: id, scope: '/subscriptions/s/resourceGroups/rg-a/providers/x/y/z' });
   });
 });
@@ -84,9 +86,17 @@ describe('the ARM emulator enforces role assignments', () => {
     const s = fx.seed();
     const nobody = fx.newCaller();
     const gwErr = await rejection(nobody.client.applicationGateways.get(s.rg, s.name));
-    expect([gwErr.statusCode, gwErr.code, gwErr.message]).toEqual([403, 'AuthorizationFailed', denied(nobody, 'Microsoft.Network/applicationGateways/read', s.gwId)]);
+    expect([gwErr.statusCode, gwErr.code, gwErr.message]).toEqual([
+      403,
+      'AuthorizationFailed',
+      denied(nobody, 'Microsoft.Network/applicationGateways/read', s.gwId),
+    ]);
     const ipErr = await rejection(nobody.client.publicIPAddresses.get(s.rg, `${s.name}-pip`));
-    expect([ipErr.statusCode, ipErr.code, ipErr.message]).toEqual([403, 'AuthorizationFailed', denied(nobody, 'Microsoft.Network/publicIPAddresses/read', s.publicIpId)]);
+    expect([ipErr.statusCode, ipErr.code, ipErr.message]).toEqual([
+      403,
+      'AuthorizationFailed',
+      denied(nobody, 'Microsoft.Network/publicIPAddresses/read', s.publicIpId),
+    ]);
     const missing = await rejection(nobody.client.applicationGateways.get(s.rg, 'no-such-gateway'));
     expect(missing.statusCode).toBe(403);
     const reader = callerWith([['Reader', `/subscriptions/${fx.subscriptionId}/resourceGroups/${s.rg}`]]);
@@ -100,7 +110,11 @@ describe('the ARM emulator enforces role assignments', () => {
     addSite(gw, s.gwId, `${rand('r')}.example.test`, { priority: 500 });
     const putsBefore = arm.putCount;
     const err = await rejection(reader.client.applicationGateways.beginCreateOrUpdateAndWait(s.rg, s.name, gw, FAST));
-    expect([err.statusCode, err.code, err.message]).toEqual([403, 'AuthorizationFailed', denied(reader, 'Microsoft.Network/applicationGateways/write', s.gwId)]);
+    expect([err.statusCode, err.code, err.message]).toEqual([
+      403,
+      'AuthorizationFailed',
+      denied(reader, 'Microsoft.Network/applicationGateways/write', s.gwId),
+    ]);
     expect(arm.putCount).toBe(putsBefore);
   });
 
@@ -124,12 +138,18 @@ describe('the ARM emulator enforces role assignments', () => {
     expect(arm.putCount).toBe(putsBefore);
 
     // Network Contributor on the network resources, but not Managed Identity Operator on the identity.
-    arm.assignRole(c.principal.objectId, 'Network Contributor', `/subscriptions/${fx.subscriptionId}/resourceGroups/${s.rg}/providers/Microsoft.Network/virtualNetworks/${s.name}-vnet`);
+    arm.assignRole(
+      c.principal.objectId,
+      'Network Contributor',
+      `/subscriptions/${fx.subscriptionId}/resourceGroups/${s.rg}/providers/Microsoft.Network/virtualNetworks/${s.name}-vnet`,
+    );
     arm.assignRole(c.principal.objectId, 'Network Contributor', s.publicIpId);
     arm.assignRole(c.principal.objectId, 'Network Contributor', s.wafPolicyId!);
     const one = await rejection(c.client.applicationGateways.beginCreateOrUpdateAndWait(s.rg, s.name, gw, FAST));
     expect(one.code).toBe('LinkedAuthorizationFailed');
-    expect(one.message).toMatch(/however, it does not have permission to perform action 'Microsoft\.ManagedIdentity\/userAssignedIdentities\/assign\/action' on the linked scope\(s\) '[^']+' or the linked scope\(s\) are invalid\.$/);
+    expect(one.message).toMatch(
+      /however, it does not have permission to perform action 'Microsoft\.ManagedIdentity\/userAssignedIdentities\/assign\/action' on the linked scope\(s\) '[^']+' or the linked scope\(s\) are invalid\.$/,
+    );
     expect(one.message).toContain(`'${s.uaiId}'`);
   });
 

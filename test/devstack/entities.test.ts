@@ -75,7 +75,10 @@ describe('DurableHarness entities', () => {
     for (const id of ids) await h.waitForCompletion(id);
     expect(h.getEntity(counter(key)).state).toBe(6);
     const sizes = batchesOf(key).map((b) => b.size);
-    expect(sizes.every((size) => size <= 2), JSON.stringify(sizes)).toBe(true);
+    expect(
+      sizes.every((size) => size <= 2),
+      JSON.stringify(sizes),
+    ).toBe(true);
     expect(sizes.length).toBeGreaterThanOrEqual(3);
   });
 
@@ -120,7 +123,7 @@ describe('DurableHarness entities', () => {
     ]);
   });
 
-  it('delivers signals from orchestrations, from entities and from durable clients; one sender\'s messages arrive in order', async () => {
+  it("delivers signals from orchestrations, from entities and from durable clients; one sender's messages arrive in order", async () => {
     const h = harness();
     const key = randomUUID();
     const id = await h.startNew(app.Names.signalThenGet, { input: { key } });

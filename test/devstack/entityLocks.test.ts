@@ -4,7 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_OUT_OF_PROC_SCHEMA, DurableHarness, installFakeFunctionsCore, ReplaySchema, type DurableHarnessOptions, type Registry } from '../../devstack/host';
+import {
+  DEFAULT_OUT_OF_PROC_SCHEMA,
+  DurableHarness,
+  installFakeFunctionsCore,
+  ReplaySchema,
+  type DurableHarnessOptions,
+  type Registry,
+} from '../../devstack/host';
 
 type EntityApp = typeof import('./fixtures/entityApp');
 
@@ -47,7 +54,9 @@ describe('DurableHarness entity locks (schema V4)', () => {
 
     // Three read-pause-write increments and two adds: 5, which only holds if no write was lost.
     expect(h.getEntity(counter(key)).state).toBe(5);
-    const log = app.operationsOf(key).map((o) => ({ operation: o.operation, by: typeof o.input === 'object' && o.input ? (o.input as { by: string }).by : o.input }));
+    const log = app
+      .operationsOf(key)
+      .map((o) => ({ operation: o.operation, by: typeof o.input === 'object' && o.input ? (o.input as { by: string }).by : o.input }));
     for (const by of sections) {
       const read = log.findIndex((o) => o.operation === 'get' && o.by === by);
       expect(log[read + 1], `section ${by}: ${JSON.stringify(log)}`).toEqual({ operation: 'set', by });
@@ -99,7 +108,7 @@ describe('DurableHarness entity locks (schema V4)', () => {
 });
 
 describe('DurableHarness with an extension before 3.13 (schema V3)', () => {
-  it('fails lock with the library\'s own error and still runs plain entity calls', async () => {
+  it("fails lock with the library's own error and still runs plain entity calls", async () => {
     const h = harness({ outOfProcSchemaVersion: ReplaySchema.V3 });
     const key = randomUUID();
     const status = await h.waitForCompletion(await h.startNew(app.Names.lockedIncrement, { input: { key, by: 'x' } }));

@@ -242,7 +242,7 @@ describe('listener precedence on the data plane (v2: rule priority, first match 
     expect(await servedSerial(plane, elsewhere)).toBeUndefined();
   });
 
-  it('matches `?` as one character and any of a listener\'s host names', async () => {
+  it("matches `?` as one character and any of a listener's host names", async () => {
     const s = fx.seed();
     const domain = `${rand('q')}.test`;
     const multi = certificate([`app?.${domain}`, `portal.${domain}`]);

@@ -60,12 +60,18 @@ describe('DurableHarness', () => {
   });
 
   it("fires timers on wall time in 'wallClock' mode, while other work still runs; the default mode waits for quiet", async () => {
-    for (const [mode, expectDoneWhileBlocked] of [['wallClock', true], ['quiescent', false]] as const) {
+    for (const [mode, expectDoneWhileBlocked] of [
+      ['wallClock', true],
+      ['quiescent', false],
+    ] as const) {
       const h = harness({ timerMode: mode, maxRealTimerDelayMs: 5 });
       sample.closeGate();
       const blocked = await h.startNew(sample.Names.gatedOrchestrator);
       const timed = await h.startNew(sample.Names.main, { input: { name: 'Bo', key: randomUUID() } });
-      const finishedWhileBlocked = await h.waitForCompletion(timed, { timeoutMs: 1_500 }).then(() => true, () => false);
+      const finishedWhileBlocked = await h.waitForCompletion(timed, { timeoutMs: 1_500 }).then(
+        () => true,
+        () => false,
+      );
       expect(finishedWhileBlocked, mode).toBe(expectDoneWhileBlocked);
       expect(h.getStatus(blocked).runtimeStatus).toBe('Running');
       sample.gate.open();

@@ -85,14 +85,14 @@ interface Proc {
 function descendants(pid: number): Proc[] {
   const found: Proc[] = [];
   const visit = (parent: number) => {
-    let tasks: string[] = [];
+    let tasks: string[];
     try {
       tasks = readdirSync(`/proc/${parent}/task`);
     } catch {
       return;
     }
     for (const task of tasks) {
-      let children = '';
+      let children: string;
       try {
         children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8');
       } catch {

@@ -39,10 +39,18 @@ describe('soft delete with purge protection (the default, as infra/ deploys the 
     const poller = await certificates.beginDeleteCertificate(name, fastPolling);
     expect(poller.getResult()?.recoveryId).toBe(`${kv.url}/deletedcertificates/${name}`);
     // The deletion runs in the background: not found either way, and the name is not free.
-    expect(await failureOf(certificates.getDeletedCertificate(name))).toMatchObject({ statusCode: 404, code: 'CertificateNotFound', message: `Deleted Certificate not found: ${name}` });
+    expect(await failureOf(certificates.getDeletedCertificate(name))).toMatchObject({
+      statusCode: 404,
+      code: 'CertificateNotFound',
+      message: `Deleted Certificate not found: ${name}`,
+    });
     expect(await failureOf(certificates.getCertificate(name))).toMatchObject({ statusCode: 404, code: 'CertificateNotFound' });
     const whileDeleting = await failureOf(certificates.beginCreateCertificate(name, unknownPolicy(name)));
-    expect(whileDeleting).toMatchObject({ statusCode: 409, code: 'Conflict', message: `Certificate ${name} is currently being deleted and cannot be re-created; retry later.` });
+    expect(whileDeleting).toMatchObject({
+      statusCode: 409,
+      code: 'Conflict',
+      message: `Certificate ${name} is currently being deleted and cannot be re-created; retry later.`,
+    });
     expect(whileDeleting.details?.error?.innerError?.code).toBe('ObjectIsBeingDeleted');
     expect(await failureOf(certificates.purgeDeletedCertificate(name))).toMatchObject({ statusCode: 409, message: 'Certificate is currently being deleted.' });
 
@@ -67,7 +75,11 @@ describe('soft delete with purge protection (the default, as infra/ deploys the 
       });
       expect(conflict.details?.error?.innerError?.code).toBe('ObjectIsDeletedButRecoverable');
     }
-    expect(await failureOf(secrets.setSecret(name, 'x'))).toMatchObject({ statusCode: 409, code: 'Conflict', details: { error: { innerError: { code: 'ObjectIsDeletedButRecoverable' } } } });
+    expect(await failureOf(secrets.setSecret(name, 'x'))).toMatchObject({
+      statusCode: 409,
+      code: 'Conflict',
+      details: { error: { innerError: { code: 'ObjectIsDeletedButRecoverable' } } },
+    });
     expect(await failureOf(certificates.purgeDeletedCertificate(name))).toMatchObject({
       statusCode: 403,
       code: 'Forbidden',
@@ -78,7 +90,11 @@ describe('soft delete with purge protection (the default, as infra/ deploys the 
     expect(recovered.properties.version).toBe(created.properties.version);
     // Readable again, but the service still refuses a re-create for a while.
     const recovering = await failureOf(certificates.beginCreateCertificate(name, unknownPolicy(name)));
-    expect(recovering).toMatchObject({ statusCode: 409, code: 'Conflict', message: `Certificate ${name} is currently being recovered and cannot be re-created; retry later.` });
+    expect(recovering).toMatchObject({
+      statusCode: 409,
+      code: 'Conflict',
+      message: `Certificate ${name} is currently being recovered and cannot be re-created; retry later.`,
+    });
     expect(recovering.details?.error?.innerError?.code).toBe('ObjectIsBeingRecovered');
     expect((await secrets.getSecret(name)).properties.version).toBe(created.properties.version);
 
@@ -109,7 +125,10 @@ describe('soft delete with purge protection (the default, as infra/ deploys the 
     });
     expect(setAgain.details?.error?.innerError?.code).toBe('ObjectIsDeletedButRecoverable');
     // A certificate would need that name for its secret.
-    expect(await failureOf(certificates.beginCreateCertificate(name, unknownPolicy(name)))).toMatchObject({ statusCode: 409, message: expect.stringMatching(new RegExp(`^Secret ${name} is currently in a deleted`)) });
+    expect(await failureOf(certificates.beginCreateCertificate(name, unknownPolicy(name)))).toMatchObject({
+      statusCode: 409,
+      message: expect.stringMatching(new RegExp(`^Secret ${name} is currently in a deleted`)),
+    });
     expect(await failureOf(secrets.purgeDeletedSecret(name))).toMatchObject({ statusCode: 403, code: 'Forbidden' });
 
     await (await secrets.beginRecoverDeletedSecret(name, fastPolling)).pollUntilDone();

@@ -32,7 +32,10 @@ function listeningAddresses(pids: readonly number[]): string[] {
       const [hexIp, hexPort] = (f[1] ?? ':').split(':');
       const port = parseInt(hexPort ?? '0', 16);
       if (hexIp && hexIp.length === 8) {
-        const ip = (hexIp.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)).join('.');
+        const ip = (hexIp.match(/../g) ?? [])
+          .reverse()
+          .map((b) => parseInt(b, 16))
+          .join('.');
         addresses.push(`${ip}:${port}`);
       } else addresses.push(`[v6 ${hexIp}]:${port}`);
     }
@@ -49,7 +52,8 @@ describe('the local stack', () => {
     try {
       expect(startupMs).toBeLessThan(20_000); // a generous bound; the figure itself is reported, not asserted tightly
       expect(pids.every(alive)).toBe(true);
-      for (const url of [stack.pebble.directoryUrl, stack.keyVault.url, stack.arm.url, stack.azurite.blobEndpoint]) expect(new URL(url).hostname).toBe('127.0.0.1');
+      for (const url of [stack.pebble.directoryUrl, stack.keyVault.url, stack.arm.url, stack.azurite.blobEndpoint])
+        expect(new URL(url).hostname).toBe('127.0.0.1');
       const addresses = listeningAddresses(pids);
       expect(addresses.length).toBeGreaterThanOrEqual(4);
       for (const address of addresses) expect(address).toMatch(/^127\.0\.0\.1:\d+$/);

@@ -10,10 +10,7 @@ describe('local stack processes', () => {
   let pebble: Pebble;
   let azurite: Azurite;
   beforeAll(async () => {
-    [pebble, azurite] = await Promise.all([
-      (async () => startPebble({ ca: loadCa(), httpValidationPort: await freePort() }))(),
-      startAzurite(),
-    ]);
+    [pebble, azurite] = await Promise.all([(async () => startPebble({ ca: loadCa(), httpValidationPort: await freePort() }))(), startAzurite()]);
   });
   afterAll(async () => {
     await Promise.all([pebble?.stop(), azurite?.stop()]);

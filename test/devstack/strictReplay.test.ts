@@ -33,7 +33,7 @@ const tooLarge = (kb: number) => `The UTF-16 size of the JSON-serialized payload
 const ASK = 'Was a change made to the orchestrator code after this instance had already started running?';
 
 describe('custom status over 16 KB', () => {
-  it('accepts a status whose JSON is 8,703 UTF-16 code units and fails the orchestration at 8,704, with the extension\'s message', async () => {
+  it("accepts a status whose JSON is 8,703 UTF-16 code units and fails the orchestration at 8,704, with the extension's message", async () => {
     const h = harness();
     const under = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS } });
     const over = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS + 1 } });
@@ -93,7 +93,7 @@ describe('non-deterministic replays', () => {
     return h.waitForCompletion(await h.startNew(app.Names.flip, { input: mode }));
   }
 
-  it('fails an orchestrator that calls another activity on replay (a module-level counter), with NonDeterministicOrchestrationException\'s message', async () => {
+  it("fails an orchestrator that calls another activity on replay (a module-level counter), with NonDeterministicOrchestrationException's message", async () => {
     const status = await flipped('name');
     expect(status.runtimeStatus).toBe('Failed');
     expect(status.output).toBe(

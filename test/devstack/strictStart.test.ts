@@ -33,7 +33,7 @@ const startUrl = (orchestrator: string, id = '') => `http://localhost:7071/api/s
 const EventType = { ExecutionStarted: 0, TaskScheduled: 4, SubOrchestrationInstanceCreated: 7 } as const;
 
 describe('starting an instance whose id exists', () => {
-  it('refuses a Running id: the durable client\'s startNew rejects with the HTTP 500 the extension answers', async () => {
+  it("refuses a Running id: the durable client's startNew rejects with the HTTP 500 the extension answers", async () => {
     const h = harness();
     const id = `dup-${randomUUID()}`;
     expect((await h.callHttp(app.Names.start, { method: 'POST', url: startUrl(app.Names.waiter, id), body: { n: 1 } })).status).toBe(202);
@@ -53,10 +53,12 @@ describe('starting an instance whose id exists', () => {
     // The running instance is untouched.
     expect(h.getStatus(id)).toMatchObject({ runtimeStatus: 'Running', input: { n: 1 } });
     // A starter that does not catch it answers the host's bare 500.
-    expect((await h.callHttp(app.Names.startBare, { method: 'POST', url: `http://localhost:7071/api/strict-bare/${app.Names.waiter}/${id}` })).status).toBe(500);
+    expect((await h.callHttp(app.Names.startBare, { method: 'POST', url: `http://localhost:7071/api/strict-bare/${app.Names.waiter}/${id}` })).status).toBe(
+      500,
+    );
   });
 
-  it('refuses a Pending id too (started, not yet run), through the harness\'s own startNew', async () => {
+  it("refuses a Pending id too (started, not yet run), through the harness's own startNew", async () => {
     const h = harness();
     const id = `pending-${randomUUID()}`;
     const first = h.startNew(app.Names.waiter, { instanceId: id });
@@ -84,23 +86,30 @@ describe('starting an instance whose id exists', () => {
       expect(response.status, id).toBe(202);
       const status = await h.waitForCompletion(id);
       expect(status, id).toMatchObject({ name: app.Names.quick, runtimeStatus: 'Completed', output: { ranAs: id, input: { again: id } } });
-      expect(status.history.filter((e) => e.EventType === EventType.ExecutionStarted), id).toHaveLength(1);
+      expect(
+        status.history.filter((e) => e.EventType === EventType.ExecutionStarted),
+        id,
+      ).toHaveLength(1);
     }
   });
 
-  it('answers 400 with the extension\'s ArgumentException for an unknown orchestrator or an id the client refuses', async () => {
+  it("answers 400 with the extension's ArgumentException for an unknown orchestrator or an id the client refuses", async () => {
     const h = harness();
     const unknown = await h.callHttp(app.Names.start, { method: 'POST', url: startUrl('strictNoSuchOrchestrator'), body: {} });
     const details = JSON.parse((unknown.json() as { clientError: string }).clientError.replace(/^.*?Details: /, '')) as Record<string, string>;
     expect(details).toMatchObject({ Message: 'One or more of the arguments submitted is incorrect', ExceptionType: 'System.ArgumentException' });
-    expect(details.ExceptionMessage).toMatch(/^The function 'strictNoSuchOrchestrator' doesn't exist, is disabled, or is not an orchestrator function\. Additional info: The following are the known orchestrator functions: 'strictStatus', /);
-    await expect(h.startNew(app.Names.quick, { instanceId: '@entity-like' })).rejects.toThrow("instanceId (Parameter 'Orchestration instance ids must not start with @.')");
+    expect(details.ExceptionMessage).toMatch(
+      /^The function 'strictNoSuchOrchestrator' doesn't exist, is disabled, or is not an orchestrator function\. Additional info: The following are the known orchestrator functions: 'strictStatus', /,
+    );
+    await expect(h.startNew(app.Names.quick, { instanceId: '@entity-like' })).rejects.toThrow(
+      "instanceId (Parameter 'Orchestration instance ids must not start with @.')",
+    );
     await expect(h.startNew(app.Names.quick, { instanceId: 'x'.repeat(257) })).rejects.toThrow('Instance ID lengths must not exceed 256 characters.');
   });
 });
 
 describe('sub-orchestration ids', () => {
-  it('replaces a Running instance that has the child\'s id: no de-duplication for sub-orchestrations', async () => {
+  it("replaces a Running instance that has the child's id: no de-duplication for sub-orchestrations", async () => {
     const h = harness();
     const shared = `shared-${randomUUID()}`;
     await h.startNew(app.Names.waiter, { instanceId: shared, input: 'old' });

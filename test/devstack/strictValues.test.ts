@@ -57,7 +57,11 @@ describe('JSON at every durable boundary', () => {
 
   it('round-trips the input a durable client sends and the status it reads', async () => {
     const h = harness();
-    const started = await h.callHttp(app.Names.start, { method: 'POST', url: `http://localhost:7071/api/strict/${app.Names.boundaries}`, body: app.jsonTrap('client') });
+    const started = await h.callHttp(app.Names.start, {
+      method: 'POST',
+      url: `http://localhost:7071/api/strict/${app.Names.boundaries}`,
+      body: app.jsonTrap('client'),
+    });
     expect(started.status).toBe(202);
     const status = await h.waitForCompletion((started.json() as { id: string }).id);
     expect((status.output as { inputSeen: unknown }).inputSeen).toStrictEqual(arrived('client'));

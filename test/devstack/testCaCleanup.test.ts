@@ -40,7 +40,11 @@ describe('the test run CA', () => {
       const teardown = setup();
       const caDir = process.env[CA_DIR_ENV]!;
       expect(caDir.startsWith(tmp)).toBe(true);
-      expect(files(caDir).filter((f) => f.privateKey).map((f) => f.name)).toEqual(['ca-key.pem']);
+      expect(
+        files(caDir)
+          .filter((f) => f.privateKey)
+          .map((f) => f.name),
+      ).toEqual(['ca-key.pem']);
       teardown();
       expect(files(caDir)).toEqual([{ name: 'bundle.pem', privateKey: false }]);
     } finally {

@@ -63,7 +63,11 @@ describe('faults 3, 4, 7 on one stack', () => {
       const rejectedBefore = app().stack.arm.rejectedPuts.length;
       const final = await issue(app(), [host]);
       expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
-      expect(app().stack.arm.rejectedPuts.slice(rejectedBefore).map((r) => r.code)).toEqual(['AnotherOperationInProgress', 'AnotherOperationInProgress']);
+      expect(
+        app()
+          .stack.arm.rejectedPuts.slice(rejectedBefore)
+          .map((r) => r.code),
+      ).toEqual(['AnotherOperationInProgress', 'AnotherOperationInProgress']);
       expect(listenersFor(app(), host)).toHaveLength(1);
     });
 
@@ -131,7 +135,20 @@ describe('fault 5: the host dies after every activity, once each', () => {
       const puts = app().stack.arm.putCount;
       const final = await issue(app(), hosts);
       expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
-      expect([...crashed]).toEqual(expect.arrayContaining(['getGatewayPublicIp', 'createAcmeOrder', 'uploadChallengeFiles', 'answerChallenges', 'createKeyVaultCsr', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles', 'startGatewayUpdate', 'checkGatewayBindings']));
+      expect([...crashed]).toEqual(
+        expect.arrayContaining([
+          'getGatewayPublicIp',
+          'createAcmeOrder',
+          'uploadChallengeFiles',
+          'answerChallenges',
+          'createKeyVaultCsr',
+          'finalizeOrder',
+          'mergeCertificate',
+          'deleteChallengeFiles',
+          'startGatewayUpdate',
+          'checkGatewayBindings',
+        ]),
+      );
       for (const h of hosts) {
         expect(app().stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(h)))).toHaveLength(1);
         expect(listenersFor(app(), h)).toHaveLength(1);
@@ -167,7 +184,11 @@ describe('fault 2: the CA answers 429 with Retry-After on new-order', () => {
       expect(proxy.rateLimited).toBe(1);
       const timers = final.history.filter((e) => e.EventType === 10).map((e) => new Date(String(e.FireAt)).getTime() - new Date(e.Timestamp).getTime());
       expect(Math.max(...timers)).toBeGreaterThanOrEqual(120_000);
-      expect(app().harness.customStatusHistory(response.json().id).some((s: any) => /rate limiting; waiting 120 s/.test(s.message))).toBe(true);
+      expect(
+        app()
+          .harness.customStatusHistory(response.json().id)
+          .some((s: any) => /rate limiting; waiting 120 s/.test(s.message)),
+      ).toBe(true);
     });
 
     it('fails with AcmeRateLimited and says when to try again when the limit lasts too long', async () => {

@@ -168,7 +168,10 @@ describe('another writer changes the gateway in the middle of our write', () => 
       expect(puts.settled[0]?.status).toBe('Canceled');
       await expectBound(host);
       // Its listener is kept: our rewrite must not supersede its write with a configuration read before it landed.
-      expect(listenersFor(app, foreignHost), `other writer's PUT ended ${outcome.status}; our PUTs: ${puts.settled.map((e) => e.status).join(', ')}`).toHaveLength(1);
+      expect(
+        listenersFor(app, foreignHost),
+        `other writer's PUT ended ${outcome.status}; our PUTs: ${puts.settled.map((e) => e.status).join(', ')}`,
+      ).toHaveLength(1);
       expect(outcome).toEqual({ status: 'Succeeded', puts: 1 });
     } finally {
       off();
@@ -177,37 +180,41 @@ describe('another writer changes the gateway in the middle of our write', () => 
     }
   });
 
-  it('keeps a listener another writer adds between our GET and our PUT (its PUT superseded by ours and written again), and binds ours', { timeout: 120_000 }, async () => {
-    const restore = withPutDuration(OVERLAPPING_PUT_MS);
-    const puts = trackAppPuts();
-    const other = otherWriter(app);
-    const foreignHost = `other-${hex()}.example.test`;
-    let foreign: ForeignWrite | undefined;
-    // Our PUT is held until the other writer's PUT (based on the same configuration as ours) is accepted.
-    // A careful client, it writes again from a fresh GET when its PUT is superseded.
-    const off = app.stack.arm.beforeRequest(async (r) => {
-      if (r.principalId !== appId || r.method !== 'PUT' || foreign) return;
-      foreign = other.write((gw) => addUnrelatedSite(gw, foreignHost), { rewriteWhenSuperseded: 2 });
-      await foreign.accepted;
-    });
-    try {
-      const host = randomHostname('between');
-      const final = await finish(await start([host]));
-      expect(foreign).toBeDefined();
-      const outcome = await foreign!.done;
+  it(
+    'keeps a listener another writer adds between our GET and our PUT (its PUT superseded by ours and written again), and binds ours',
+    { timeout: 120_000 },
+    async () => {
+      const restore = withPutDuration(OVERLAPPING_PUT_MS);
+      const puts = trackAppPuts();
+      const other = otherWriter(app);
+      const foreignHost = `other-${hex()}.example.test`;
+      let foreign: ForeignWrite | undefined;
+      // Our PUT is held until the other writer's PUT (based on the same configuration as ours) is accepted.
+      // A careful client, it writes again from a fresh GET when its PUT is superseded.
+      const off = app.stack.arm.beforeRequest(async (r) => {
+        if (r.principalId !== appId || r.method !== 'PUT' || foreign) return;
+        foreign = other.write((gw) => addUnrelatedSite(gw, foreignHost), { rewriteWhenSuperseded: 2 });
+        await foreign.accepted;
+      });
+      try {
+        const host = randomHostname('between');
+        const final = await finish(await start([host]));
+        expect(foreign).toBeDefined();
+        const outcome = await foreign!.done;
 
-      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
-      // Ours superseded the other writer's first PUT, which then wrote again on top of ours.
-      expect(outcome).toEqual({ status: 'Succeeded', puts: 2 });
-      expect(listenersFor(app, foreignHost)).toHaveLength(1);
-      await expectBound(host);
-      expect(puts.settled.map((e) => e.status)).toEqual(['Succeeded']);
-    } finally {
-      off();
-      puts.stop();
-      restore();
-    }
-  });
+        expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+        // Ours superseded the other writer's first PUT, which then wrote again on top of ours.
+        expect(outcome).toEqual({ status: 'Succeeded', puts: 2 });
+        expect(listenersFor(app, foreignHost)).toHaveLength(1);
+        await expectBound(host);
+        expect(puts.settled.map((e) => e.status)).toEqual(['Succeeded']);
+      } finally {
+        off();
+        puts.stop();
+        restore();
+      }
+    },
+  );
 
   it('restores our listener when another writer removes it right after our PUT succeeds, before the read-after-write', { timeout: 120_000 }, async () => {
     const restore = withPutDuration(OVERLAPPING_PUT_MS);
@@ -239,113 +246,125 @@ describe('another writer changes the gateway in the middle of our write', () => 
     }
   });
 
-  it('reports ApplicationGatewayUpdateLost for the hostname another writer removes after every write, and binds its sibling', { timeout: 120_000 }, async () => {
-    const restore = withPutDuration(OVERLAPPING_PUT_MS);
-    const puts = trackAppPuts();
-    const other = otherWriter(app);
-    const [victim, sibling] = [randomHostname('victim'), randomHostname('sibling')];
-    const removals: ForeignWrite[] = [];
-    let pending: Promise<unknown> = Promise.resolve();
-    const offs = [
-      app.stack.arm.onPutSettled((e) => {
-        if (e.principalId !== appId || e.status !== 'Succeeded') return;
-        const removal = other.write((gw) => removeSite(gw, victim));
-        removals.push(removal);
-        pending = removal.done;
-      }),
-      app.stack.arm.beforeRequest(async (r) => {
-        if (r.principalId === appId) await pending;
-      }),
-    ];
-    try {
-      const final = await finish(await start([victim, sibling]));
-      for (const removal of removals) expect(await removal.done).toMatchObject({ status: 'Succeeded' });
+  it(
+    'reports ApplicationGatewayUpdateLost for the hostname another writer removes after every write, and binds its sibling',
+    { timeout: 120_000 },
+    async () => {
+      const restore = withPutDuration(OVERLAPPING_PUT_MS);
+      const puts = trackAppPuts();
+      const other = otherWriter(app);
+      const [victim, sibling] = [randomHostname('victim'), randomHostname('sibling')];
+      const removals: ForeignWrite[] = [];
+      let pending: Promise<unknown> = Promise.resolve();
+      const offs = [
+        app.stack.arm.onPutSettled((e) => {
+          if (e.principalId !== appId || e.status !== 'Succeeded') return;
+          const removal = other.write((gw) => removeSite(gw, victim));
+          removals.push(removal);
+          pending = removal.done;
+        }),
+        app.stack.arm.beforeRequest(async (r) => {
+          if (r.principalId === appId) await pending;
+        }),
+      ];
+      try {
+        const final = await finish(await start([victim, sibling]));
+        for (const removal of removals) expect(await removal.done).toMatchObject({ status: 'Succeeded' });
 
-      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
-      const status = final.customStatus as Json;
-      expect(status.error).toBe('SomeCertificatesFailed');
-      const verdicts = batchVerdicts(final, [victim, sibling]);
-      expect(verdicts[victim]!.state).toBe('Failed:ApplicationGatewayUpdateLost');
-      expect(verdicts[victim]!.detail).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayUpdateLost', message: expect.stringContaining(victim) });
-      expect(verdicts[sibling]!.state).toBe('Completed');
-      await expectBound(sibling);
-      expect(listenersFor(app, victim)).toHaveLength(0);
-      // Bounded: the first write and MAX_WRITES - 1 repairs, each removed again.
-      expect(puts.accepted).toHaveLength(MAX_WRITES);
-      expect(removals).toHaveLength(MAX_WRITES);
-    } finally {
-      offs.forEach((off) => off());
-      puts.stop();
-      restore();
-    }
-  });
+        expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+        const status = final.customStatus as Json;
+        expect(status.error).toBe('SomeCertificatesFailed');
+        const verdicts = batchVerdicts(final, [victim, sibling]);
+        expect(verdicts[victim]!.state).toBe('Failed:ApplicationGatewayUpdateLost');
+        expect(verdicts[victim]!.detail).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayUpdateLost', message: expect.stringContaining(victim) });
+        expect(verdicts[sibling]!.state).toBe('Completed');
+        await expectBound(sibling);
+        expect(listenersFor(app, victim)).toHaveLength(0);
+        // Bounded: the first write and MAX_WRITES - 1 repairs, each removed again.
+        expect(puts.accepted).toHaveLength(MAX_WRITES);
+        expect(removals).toHaveLength(MAX_WRITES);
+      } finally {
+        offs.forEach((off) => off());
+        puts.stop();
+        restore();
+      }
+    },
+  );
 });
 
 // ----- 3. a wildcard listener first in line --------------------------------------------------------
 
 describe('a wildcard listener *.<domain> routed at priority 100 on port 443', () => {
-  it('refuses the hostnames it would shadow with ApplicationGatewayListenerShadowed, binds the others, and the data plane serves the wildcard certificate there', { timeout: 120_000 }, async () => {
-    const domain = `wild-${hex()}.robot.test`;
-    const shadowed = [`a-${hex()}.${domain}`, `deep-${hex()}.b.${domain}`];
-    const beside = [randomHostname('beside'), randomHostname('beside')];
-    const operator = otherWriter(app);
+  it(
+    'refuses the hostnames it would shadow with ApplicationGatewayListenerShadowed, binds the others, and the data plane serves the wildcard certificate there',
+    { timeout: 120_000 },
+    async () => {
+      const domain = `wild-${hex()}.robot.test`;
+      const shadowed = [`a-${hex()}.${domain}`, `deep-${hex()}.b.${domain}`];
+      const beside = [randomHostname('beside'), randomHostname('beside')];
+      const operator = otherWriter(app);
 
-    // The operator's wildcard certificate, imported into Key Vault as a PFX.
-    const wildcard = issue({ cn: `*.${domain}`, sans: [`*.${domain}`] });
-    const password = `pw-${hex()}`;
-    const pfxAsn1 = forge.pkcs12.toPkcs12Asn1(forgeKey(wildcard.key), [forge.pki.certificateFromPem(wildcard.pem)], password, { algorithm: '3des' });
-    const pfx = Buffer.from(forge.asn1.toDer(pfxAsn1).getBytes(), 'binary');
-    const wildcardSecretName = `wildcard-${hex()}`;
-    const certificates = new CertificateClient(app.stack.keyVault.url, fakeCredential, { disableChallengeResourceVerification: true });
-    await certificates.importCertificate(wildcardSecretName, pfx, { password });
+      // The operator's wildcard certificate, imported into Key Vault as a PFX.
+      const wildcard = issue({ cn: `*.${domain}`, sans: [`*.${domain}`] });
+      const password = `pw-${hex()}`;
+      const pfxAsn1 = forge.pkcs12.toPkcs12Asn1(forgeKey(wildcard.key), [forge.pki.certificateFromPem(wildcard.pem)], password, { algorithm: '3des' });
+      const pfx = Buffer.from(forge.asn1.toDer(pfxAsn1).getBytes(), 'binary');
+      const wildcardSecretName = `wildcard-${hex()}`;
+      const certificates = new CertificateClient(app.stack.keyVault.url, fakeCredential, { disableChallengeResourceVerification: true });
+      await certificates.importCertificate(wildcardSecretName, pfx, { password });
 
-    // Its listener and rule, through ARM; the port-80 challenge rule leaves priority 100 to it.
-    let wild = { listener: '', rule: '', certificate: '' };
-    const setUp = await operator.write((gw) => {
-      gw.requestRoutingRules!.find((r) => r.name === 'http-rule')!.priority = 110;
-      wild = addUnrelatedSite(gw, `*.${domain}`, { priority: 100, secretId: `${app.stack.keyVault.url}/secrets/${wildcardSecretName}` });
-    }).done;
-    expect(setUp.status).toBe('Succeeded');
-    const wildcardServed = async (host: string) => fingerprintHex((await servedCertificate(app.stack.dataPlane.httpsPort, host)).fingerprint);
-    const wildcardPrint = fingerprintHex(wildcard.cert.fingerprint);
-    try {
-      const final = await finish(await start([...shadowed, ...beside]));
-      expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
-      expect((final.customStatus as Json).error).toBe('SomeCertificatesFailed');
-      const verdicts = batchVerdicts(final, [...shadowed, ...beside]);
-      for (const host of shadowed) {
-        expect(verdicts[host]!.state, host).toBe('Failed:ApplicationGatewayListenerShadowed');
-        expect(verdicts[host]!.detail).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayListenerShadowed' });
-        expect(verdicts[host]!.detail.message).toContain(wild.listener);
-        expect(verdicts[host]!.detail.message).toMatch(/priority 100\b/);
-        expect(listenersFor(app, host)).toHaveLength(0);
-        expect(await wildcardServed(host)).toBe(wildcardPrint);
-      }
-      for (const host of beside) {
-        expect(verdicts[host]!.state, host).toBe('Completed');
-        await expectBound(host);
-      }
-
-      // The test double agrees with the product: bound by hand the way the app would have (its own
-      // certificate, a rule in the app's priority range), a shadowed name is still served the wildcard...
-      const forcedHost = shadowed[0]!;
-      const binding = { hostname: asHostname(forcedHost), keyVaultSecretId: secretIdOf(forcedHost) };
-      expect((await operator.write((gw) => addUnrelatedSite(gw, forcedHost, { priority: 15000, secretId: binding.keyVaultSecretId })).done).status).toBe('Succeeded');
-      expect(await wildcardServed(forcedHost)).toBe(wildcardPrint);
-      expect(missingBindings(await operator.read(), [binding])).toEqual([expect.objectContaining({ hostname: forcedHost, code: 'ApplicationGatewayListenerShadowed' })]);
-      // ...and once the wildcard rule comes after it, both agree that it is served its own.
-      expect((await operator.write((gw) => (gw.requestRoutingRules!.find((r) => r.name === wild.rule)!.priority = 19000)).done).status).toBe('Succeeded');
-      expect(await wildcardServed(forcedHost)).toBe(thumbprintOf(forcedHost));
-      expect(missingBindings(await operator.read(), [binding])).toEqual([]);
-    } finally {
-      const cleanUp = await operator.write((gw) => {
-        removeSite(gw, `*.${domain}`);
-        removeSite(gw, shadowed[0]!);
-        gw.requestRoutingRules!.find((r) => r.name === 'http-rule')!.priority = 100;
+      // Its listener and rule, through ARM; the port-80 challenge rule leaves priority 100 to it.
+      let wild = { listener: '', rule: '', certificate: '' };
+      const setUp = await operator.write((gw) => {
+        gw.requestRoutingRules!.find((r) => r.name === 'http-rule')!.priority = 110;
+        wild = addUnrelatedSite(gw, `*.${domain}`, { priority: 100, secretId: `${app.stack.keyVault.url}/secrets/${wildcardSecretName}` });
       }).done;
-      expect(cleanUp.status).toBe('Succeeded');
-    }
-  });
+      expect(setUp.status).toBe('Succeeded');
+      const wildcardServed = async (host: string) => fingerprintHex((await servedCertificate(app.stack.dataPlane.httpsPort, host)).fingerprint);
+      const wildcardPrint = fingerprintHex(wildcard.cert.fingerprint);
+      try {
+        const final = await finish(await start([...shadowed, ...beside]));
+        expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
+        expect((final.customStatus as Json).error).toBe('SomeCertificatesFailed');
+        const verdicts = batchVerdicts(final, [...shadowed, ...beside]);
+        for (const host of shadowed) {
+          expect(verdicts[host]!.state, host).toBe('Failed:ApplicationGatewayListenerShadowed');
+          expect(verdicts[host]!.detail).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayListenerShadowed' });
+          expect(verdicts[host]!.detail.message).toContain(wild.listener);
+          expect(verdicts[host]!.detail.message).toMatch(/priority 100\b/);
+          expect(listenersFor(app, host)).toHaveLength(0);
+          expect(await wildcardServed(host)).toBe(wildcardPrint);
+        }
+        for (const host of beside) {
+          expect(verdicts[host]!.state, host).toBe('Completed');
+          await expectBound(host);
+        }
+
+        // The test double agrees with the product: bound by hand the way the app would have (its own
+        // certificate, a rule in the app's priority range), a shadowed name is still served the wildcard...
+        const forcedHost = shadowed[0]!;
+        const binding = { hostname: asHostname(forcedHost), keyVaultSecretId: secretIdOf(forcedHost) };
+        expect((await operator.write((gw) => addUnrelatedSite(gw, forcedHost, { priority: 15000, secretId: binding.keyVaultSecretId })).done).status).toBe(
+          'Succeeded',
+        );
+        expect(await wildcardServed(forcedHost)).toBe(wildcardPrint);
+        expect(missingBindings(await operator.read(), [binding])).toEqual([
+          expect.objectContaining({ hostname: forcedHost, code: 'ApplicationGatewayListenerShadowed' }),
+        ]);
+        // ...and once the wildcard rule comes after it, both agree that it is served its own.
+        expect((await operator.write((gw) => (gw.requestRoutingRules!.find((r) => r.name === wild.rule)!.priority = 19000)).done).status).toBe('Succeeded');
+        expect(await wildcardServed(forcedHost)).toBe(thumbprintOf(forcedHost));
+        expect(missingBindings(await operator.read(), [binding])).toEqual([]);
+      } finally {
+        const cleanUp = await operator.write((gw) => {
+          removeSite(gw, `*.${domain}`);
+          removeSite(gw, shadowed[0]!);
+          gw.requestRoutingRules!.find((r) => r.name === 'http-rule')!.priority = 100;
+        }).done;
+        expect(cleanUp.status).toBe('Succeeded');
+      }
+    },
+  );
 });
 
 // ----- 4. the roles infra/ deploys -----------------------------------------------------------------
@@ -401,7 +420,7 @@ describe('RBAC: the roles infra/roles.json deploys', () => {
 // ----- 5. a gateway that answers 409 -------------------------------------------------------------
 
 describe('a gateway that refuses a PUT while another runs (409 AnotherOperationInProgress)', () => {
-  it('binds every hostname of concurrent requests, waiting out another writer\'s PUT, and keeps that writer\'s listener', { timeout: 180_000 }, async () => {
+  it("binds every hostname of concurrent requests, waiting out another writer's PUT, and keeps that writer's listener", { timeout: 180_000 }, async () => {
     const restore = withPutDuration(OVERLAPPING_PUT_MS);
     const previousBehaviour = app.stack.arm.behaviour;
     app.stack.arm.configure({ concurrentPut: 'conflict' });

@@ -67,7 +67,8 @@ describe('importing an existing certificate end to end', () => {
     const response = await post(app.harness, START, body);
     expect(response.status, response.body).toBe(202);
     const payload = response.json();
-    for (const key of ['id', 'statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri']) expect(payload[key]).toEqual(expect.any(String));
+    for (const key of ['id', 'statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri'])
+      expect(payload[key]).toEqual(expect.any(String));
     const final = await app.harness.waitForCompletion(payload.id, { timeoutMs: 60_000 });
     return { response, id: payload.id as string, final };
   }
@@ -77,12 +78,19 @@ describe('importing an existing certificate end to end', () => {
     const leaf = issue({ cn: host, sans: [host], issuer: intermediate });
     const putsBefore = app.stack.arm.putCount;
 
-    const { response, id, final } = await importAndWait({ hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + intermediate.pem }] });
+    const { response, id, final } = await importAndWait({
+      hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + intermediate.pem }],
+    });
     expect(id).toMatch(/^import-/);
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
     expect(steps(app.harness.customStatusHistory(id))).toEqual(EXPECTED_STEPS);
     expect(final.customStatus).toMatchObject({ status: 'Completed', error: null });
-    expect(final.input).toEqual({ hostname: host, certificateName: keyVaultCertificateName(asHostname(host)), version: expect.any(String), gateway: { key: expect.any(String), pollSeconds: expect.any(Number) } });
+    expect(final.input).toEqual({
+      hostname: host,
+      certificateName: keyVaultCertificateName(asHostname(host)),
+      version: expect.any(String),
+      gateway: { key: expect.any(String), pollSeconds: expect.any(Number) },
+    });
 
     // Key Vault: one version with our tags, holding the leaf, its chain and the user's key.
     const name = keyVaultCertificateName(asHostname(host));
@@ -126,7 +134,9 @@ describe('importing an existing certificate end to end', () => {
     const host = randomHostname('reimport');
     const first = issue({ cn: host, sans: [host], issuer: intermediate });
     const second = issue({ cn: host, sans: [host], issuer: intermediate });
-    expect((await importAndWait({ hostnames: [{ hostname: host, privatekey: derB64(first.key), certificate: first.pem }] })).final.runtimeStatus).toBe('Completed');
+    expect((await importAndWait({ hostnames: [{ hostname: host, privatekey: derB64(first.key), certificate: first.pem }] })).final.runtimeStatus).toBe(
+      'Completed',
+    );
     const putsBefore = app.stack.arm.putCount;
     const { final } = await importAndWait({ hostnames: [{ hostname: host, privatekey: derB64(second.key), certificate: second.pem + intermediate.pem }] });
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
@@ -145,12 +155,19 @@ describe('importing an existing certificate end to end', () => {
     const otherHost = issue({ cn: 'elsewhere.robot.test', sans: ['elsewhere.robot.test'], issuer: intermediate });
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const encrypted = leaf.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'the right one' }) as string;
-    const entry = (fields: Record<string, unknown>) => ({ hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + intermediate.pem, ...fields }] });
+    const entry = (fields: Record<string, unknown>) => ({
+      hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + intermediate.pem, ...fields }],
+    });
 
     const cases: Array<[string, unknown, string, RegExp]> = [
       ['a key that does not match', entry({ privatekey: derB64(stranger) }), 'CertificateKeyMismatch', /does not belong/],
       ['an expired certificate', entry({ privatekey: derB64(expired.key), certificate: expired.pem }), 'CertificateExpired', /expired on/],
-      ['a certificate for another hostname', entry({ privatekey: derB64(otherHost.key), certificate: otherHost.pem }), 'CertificateDoesNotCoverHostname', /does not cover/],
+      [
+        'a certificate for another hostname',
+        entry({ privatekey: derB64(otherHost.key), certificate: otherHost.pem }),
+        'CertificateDoesNotCoverHostname',
+        /does not cover/,
+      ],
       ['a wrong password', entry({ privatekey: encrypted, password: 'the wrong one' }), 'InvalidInput', /password .* is wrong/],
       ['a missing password for an encrypted key', entry({ privatekey: encrypted }), 'InvalidInput', /encrypted: send its password/],
       ['garbage base64', entry({ certificate: 'this is %% not base64' }), 'InvalidInput', /neither PEM nor valid base64/],

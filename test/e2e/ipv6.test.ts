@@ -24,7 +24,11 @@ describe('an AAAA record that is not the gateway', () => {
     await app?.stop();
   });
 
-  const scheduled = (id: string) => app.harness.getStatus(id).history.filter((e) => e.EventType === 4).map((e) => String(e.Name));
+  const scheduled = (id: string) =>
+    app.harness
+      .getStatus(id)
+      .history.filter((e) => e.EventType === 4)
+      .map((e) => String(e.Name));
 
   it.each([
     ['on the hostname itself', false],
@@ -38,7 +42,10 @@ describe('an AAAA record that is not the gateway', () => {
     const id = response.json().id as string;
     const final = await app.harness.waitForCompletion(id, { timeoutMs: 60_000 });
     expect(final.runtimeStatus).toBe('Failed');
-    expect(final.customStatus).toMatchObject({ error: 'HostnameNotResolvingToApplicationGateway', message: expect.stringMatching(/IPv6 address ::1.*tries IPv6 first/) });
+    expect(final.customStatus).toMatchObject({
+      error: 'HostnameNotResolvingToApplicationGateway',
+      message: expect.stringMatching(/IPv6 address ::1.*tries IPv6 first/),
+    });
     expect(scheduled(id)).not.toContain('createAcmeOrder');
   });
 });

@@ -28,7 +28,10 @@ async function authorizationStatuses(app: AppOnStack, instanceId: string): Promi
 
 function scheduledActivities(app: AppOnStack, instanceId: string): string[] {
   // TaskScheduled events (type 4) name the activity.
-  return app.harness.getStatus(instanceId).history.filter((e) => e.EventType === 4).map((e) => String(e.Name));
+  return app.harness
+    .getStatus(instanceId)
+    .history.filter((e) => e.EventType === 4)
+    .map((e) => String(e.Name));
 }
 
 describe('issuance failures are reported with codes and leave nothing behind', () => {

@@ -30,7 +30,12 @@ describe('issuing several certificates in one request', () => {
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
     expect(final.customStatus).toMatchObject({ status: 'Completed', error: null });
     // Progress is published per hostname as each child ends, before the single gateway update.
-    const progress = app.harness.customStatusHistory(response.json().id) as Array<{ status: string; message: string; counts: { issued: number; pending: number }; hostnames: string[] }>;
+    const progress = app.harness.customStatusHistory(response.json().id) as Array<{
+      status: string;
+      message: string;
+      counts: { issued: number; pending: number };
+      hostnames: string[];
+    }>;
     // (Two children ending in the same replay episode publish one status, so not every count is seen.)
     const partial = progress.filter((p) => p.status === 'IssueCertificatesStep' && /^[12] of 3/.test(p.message));
     // A partial count must have been published whenever the children ended in different episodes.
@@ -48,7 +53,10 @@ describe('issuing several certificates in one request', () => {
       expect(p.counts.issued).toBe(done);
     }
     // customStatus: counts and one state per hostname in request order; the output has the details.
-    expect(final.customStatus).toMatchObject({ counts: { pending: 0, issued: 0, completed: 3, failed: 0 }, hostnames: ['Completed', 'Completed', 'Completed'] });
+    expect(final.customStatus).toMatchObject({
+      counts: { pending: 0, issued: 0, completed: 3, failed: 0 },
+      hostnames: ['Completed', 'Completed', 'Completed'],
+    });
     for (const host of [a, b, viaCname]) {
       expect((final.output as any).hostnames[host]).toMatchObject({ status: 'Completed' });
       const listeners = listenersFor(app, host);
@@ -74,7 +82,10 @@ describe('issuing several certificates in one request', () => {
     expect(final.runtimeStatus).toBe('Completed');
     const status = final.customStatus as any;
     expect(status.error).toBe('SomeCertificatesFailed');
-    expect(status).toMatchObject({ counts: { completed: 2, failed: 1, pending: 0 }, hostnames: ['Completed', 'Failed:HostnameNotResolvingToApplicationGateway', 'Completed'] });
+    expect(status).toMatchObject({
+      counts: { completed: 2, failed: 1, pending: 0 },
+      hostnames: ['Completed', 'Failed:HostnameNotResolvingToApplicationGateway', 'Completed'],
+    });
     const details = (final.output as any).hostnames;
     expect(details[bad]).toMatchObject({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: expect.stringContaining(bad) });
     expect(details[good1]).toMatchObject({ status: 'Completed' });
@@ -86,9 +97,12 @@ describe('issuing several certificates in one request', () => {
     expect(app.stack.arm.putCount).toBe(putsBefore + 1);
   });
 
-  it('survives the host\'s 16 KB custom-status limit with 50 hostnames of 253 characters that all fail', async () => {
+  it("survives the host's 16 KB custom-status limit with 50 hostnames of 253 characters that all fail", async () => {
     const tag = randomHostname('big').split('.')[0]!.slice(0, 20);
-    const hosts = Array.from({ length: 50 }, (_, i) => `${`${tag}${i}`.padEnd(63, 'a')}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(253 - 63 * 3 - 3 - 5)}.test`);
+    const hosts = Array.from(
+      { length: 50 },
+      (_, i) => `${`${tag}${i}`.padEnd(63, 'a')}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(253 - 63 * 3 - 3 - 5)}.test`,
+    );
     const response = await post(app.harness, MULTI, { hostnames: hosts.map((hostname) => ({ hostname })) });
     expect(response.status, response.body).toBe(202);
     const final = await app.harness.waitForCompletion(response.json().id, { timeoutMs: 180_000 });

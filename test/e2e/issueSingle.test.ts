@@ -43,7 +43,8 @@ describe('issuing one certificate end to end', () => {
     const response = await post(app.harness, START, { hostnames: [{ hostname: host.toUpperCase() }] });
     expect(response.status).toBe(202);
     const payload = response.json();
-    for (const key of ['id', 'statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri']) expect(payload[key]).toEqual(expect.any(String));
+    for (const key of ['id', 'statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri'])
+      expect(payload[key]).toEqual(expect.any(String));
 
     const final = await app.harness.waitForCompletion(payload.id, { timeoutMs: 60_000 });
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');

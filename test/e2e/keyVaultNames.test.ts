@@ -28,7 +28,11 @@ describe('Key Vault names that cannot take a new version', () => {
   });
 
   const nameOf = (host: string) => keyVaultCertificateName(asHostname(host));
-  const scheduled = (id: string) => app.harness.getStatus(id).history.filter((e) => e.EventType === 4).map((e) => String(e.Name));
+  const scheduled = (id: string) =>
+    app.harness
+      .getStatus(id)
+      .history.filter((e) => e.EventType === 4)
+      .map((e) => String(e.Name));
 
   async function issueOne(host: string) {
     const response = await post(app.harness, SINGLE, { hostnames: [{ hostname: host }] });
@@ -48,7 +52,11 @@ describe('Key Vault names that cannot take a new version', () => {
     const host = await issueThenDelete('deleted');
     const { id, final } = await issueOne(host);
     expect(final.runtimeStatus).toBe('Failed');
-    expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'KeyVaultCertificateDeleted', message: expect.stringMatching(/soft-delete holds its name until .*KeyVaultRecoverDeletedCertificates/) });
+    expect(final.customStatus).toMatchObject({
+      status: 'Failed',
+      error: 'KeyVaultCertificateDeleted',
+      message: expect.stringMatching(/soft-delete holds its name until .*KeyVaultRecoverDeletedCertificates/),
+    });
     expect(scheduled(id)).not.toContain('createAcmeOrder');
     expect(scheduled(id).filter((n) => n === 'checkKeyVaultName')).toHaveLength(1);
   });
@@ -68,7 +76,7 @@ describe('Key Vault names that cannot take a new version', () => {
 
   it('fails a name a secret holds with KeyVaultNameTaken, before any ACME order', async () => {
     const host = randomHostname('secret');
-    await secretClient(getConfig()).setSecret(nameOf(host), 'somebody else\'s secret');
+    await secretClient(getConfig()).setSecret(nameOf(host), "somebody else's secret");
     const { id, final } = await issueOne(host);
     expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'KeyVaultNameTaken', message: expect.stringMatching(/taken by a secret/) });
     expect(scheduled(id)).not.toContain('createAcmeOrder');
@@ -90,7 +98,7 @@ describe('Key Vault names that cannot take a new version', () => {
     expect(app.stack.keyVault.certificateVersions(nameOf(host))).toHaveLength(before);
   });
 
-  it('answers an import onto a soft-deleted name or a secret\'s name with 409 and the same codes, writing nothing', async () => {
+  it("answers an import onto a soft-deleted name or a secret's name with 409 and the same codes, writing nothing", async () => {
     const deleted = await issueThenDelete('impdel');
     const leaf = issue({ cn: deleted, sans: [deleted] });
     const refusedDeleted = await post(app.harness, IMPORT, { hostnames: [{ hostname: deleted, privatekey: derB64(leaf.key), certificate: leaf.pem }] });

@@ -47,7 +47,9 @@ describe('a hostname longer than 64 octets', () => {
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
     const csr = forge.pki.certificationRequestFromPem(proxy.finalizedCsrs.at(-1) ?? '');
     expect(csr.subject.getField('CN')).toBeNull();
-    const san = (csr.getAttribute({ name: 'extensionRequest' })?.extensions as Array<{ name: string; altNames?: Array<{ value: string }> }> | undefined)?.find((e) => e.name === 'subjectAltName');
+    const san = (csr.getAttribute({ name: 'extensionRequest' })?.extensions as Array<{ name: string; altNames?: Array<{ value: string }> }> | undefined)?.find(
+      (e) => e.name === 'subjectAltName',
+    );
     expect(san?.altNames?.map((a) => a.value)).toEqual([host]);
     const served = await servedCertificate(app.stack.dataPlane.httpsPort, host);
     expect(served.subjectAltName).toBe(`DNS:${host}`);

@@ -99,11 +99,18 @@ export function otherWriter(app: AppOnStack): OtherWriter {
 let nextPriority = 2000 + (randomBytes(2).readUInt16BE() % 2000);
 
 /** Adds an unrelated HTTPS site (certificate, listener on port_443, Basic rule) in the SDK's flattened model. */
-export function addUnrelatedSite(gateway: ApplicationGateway, hostName: string, opts: { priority?: number; secretId?: string } = {}): { listener: string; rule: string; certificate: string } {
+export function addUnrelatedSite(
+  gateway: ApplicationGateway,
+  hostName: string,
+  opts: { priority?: number; secretId?: string } = {},
+): { listener: string; rule: string; certificate: string } {
   const id = gateway.id as string;
   const suffix = randomBytes(3).toString('hex');
   const names = { certificate: `other-cert-${suffix}`, listener: `other-https-${suffix}`, rule: `other-rule-${suffix}` };
-  (gateway.sslCertificates ??= []).push({ name: names.certificate, keyVaultSecretId: opts.secretId ?? `https://other-vault.vault.azure.net/secrets/${names.certificate}` });
+  (gateway.sslCertificates ??= []).push({
+    name: names.certificate,
+    keyVaultSecretId: opts.secretId ?? `https://other-vault.vault.azure.net/secrets/${names.certificate}`,
+  });
   (gateway.httpListeners ??= []).push({
     name: names.listener,
     frontendIPConfiguration: { id: `${id}/frontendIPConfigurations/appGwPublicFrontendIp` },

@@ -47,7 +47,9 @@ describe('nothing secret is observable', () => {
     observed.push(...app.harness.logs.map((l) => l.message));
     const everything = observed.join('\n');
 
-    const accountKey = (await new SecretClient(app.stack.keyVault.url, fakeCredential, { disableChallengeResourceVerification: true }).getSecret('acme-account-key')).value ?? '';
+    const accountKey =
+      (await new SecretClient(app.stack.keyVault.url, fakeCredential, { disableChallengeResourceVerification: true }).getSecret('acme-account-key')).value ??
+      '';
     expect(accountKey).toMatch(/PRIVATE KEY/);
     const forbidden = [
       'PRIVATE KEY',

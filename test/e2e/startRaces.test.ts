@@ -39,15 +39,23 @@ describe('racing starters', () => {
   it('a single and a batch for the same hostname at once: one run issues it, the other is refused or stands aside', async () => {
     const host = randomHostname('both');
     const other = randomHostname('other');
-    const [single, batch] = await Promise.all([post(app.harness, SINGLE, { hostnames: [{ hostname: host }] }), post(app.harness, MULTI, { hostnames: [{ hostname: host }, { hostname: other }] })]);
+    const [single, batch] = await Promise.all([
+      post(app.harness, SINGLE, { hostnames: [{ hostname: host }] }),
+      post(app.harness, MULTI, { hostnames: [{ hostname: host }, { hostname: other }] }),
+    ]);
     for (const r of [single, batch]) expect([202, 409]).toContain(r.status);
-    const finals = await Promise.all([single, batch].filter((r) => r.status === 202).map((r) => app.harness.waitForCompletion(r.json().id, { timeoutMs: 120_000 })));
+    const finals = await Promise.all(
+      [single, batch].filter((r) => r.status === 202).map((r) => app.harness.waitForCompletion(r.json().id, { timeoutMs: 120_000 })),
+    );
     // Exactly one version for the hostname: never two runs writing its certificate.
     expect(versions(host)).toBe(1);
     expect(versions(other)).toBe(1);
     // A batch that lost the race reports it by code, not InternalError.
     for (const f of finals) expect(JSON.stringify(f.customStatus)).not.toMatch(/InternalError/);
-    const orders = app.harness.instanceIds().filter((id) => id.endsWith(asHostname(host).replace(/-/g, '--').replace(/\./g, '-'))).map(createAcmeOrders);
+    const orders = app.harness
+      .instanceIds()
+      .filter((id) => id.endsWith(asHostname(host).replace(/-/g, '--').replace(/\./g, '-')))
+      .map(createAcmeOrders);
     expect(orders.reduce((a, b) => a + b, 0)).toBe(1);
   });
 

@@ -16,17 +16,20 @@ describe('HTTP starters', () => {
 
   it('registers every HTTP function with a key (authLevel function), none anonymous', () => {
     const http = app.registry.byTriggerType('httpTrigger');
-    expect(http.map((f) => f.name)).toEqual(expect.arrayContaining([MULTI, SINGLE, 'AddCertificateWithPrivateKeyFunctions_HttpStart', 'RenewCertificatesFunctions_HttpStart', 'ListCertificates']));
+    expect(http.map((f) => f.name)).toEqual(
+      expect.arrayContaining([MULTI, SINGLE, 'AddCertificateWithPrivateKeyFunctions_HttpStart', 'RenewCertificatesFunctions_HttpStart', 'ListCertificates']),
+    );
     for (const f of http) expect(f.trigger.authLevel, f.name).toBe('function');
   });
 
   it("builds the status URLs from the extension's own host or PublicBaseUrl, never from the request's Host", async () => {
-    const spoofed = (hostname: string) => app.harness.callHttp(SINGLE, {
-      method: 'POST',
-      url: `https://attacker.example/api/${SINGLE}?code=function-key`,
-      headers: { 'content-type': 'application/json', host: 'attacker.example' },
-      body: JSON.stringify({ hostnames: [{ hostname }] }),
-    });
+    const spoofed = (hostname: string) =>
+      app.harness.callHttp(SINGLE, {
+        method: 'POST',
+        url: `https://attacker.example/api/${SINGLE}?code=function-key`,
+        headers: { 'content-type': 'application/json', host: 'attacker.example' },
+        body: JSON.stringify({ hostnames: [{ hostname }] }),
+      });
     const first = await spoofed(randomHostname('origin'));
     expect(first.status).toBe(202);
     const urls = Object.values(first.json() as Record<string, string>).filter((v) => /^https?:/.test(v));
@@ -82,7 +85,12 @@ describe('HTTP starters', () => {
   });
 
   it('refuses a non-JSON content type', async () => {
-    const response = await app.harness.callHttp(SINGLE, { method: 'POST', url: `http://localhost:7071/api/${SINGLE}`, headers: { 'content-type': 'text/plain' }, body: '{"hostnames":[{"hostname":"a.robot.test"}]}' });
+    const response = await app.harness.callHttp(SINGLE, {
+      method: 'POST',
+      url: `http://localhost:7071/api/${SINGLE}`,
+      headers: { 'content-type': 'text/plain' },
+      body: '{"hostnames":[{"hostname":"a.robot.test"}]}',
+    });
     expect(response.status).toBe(400);
     expect(response.json().error.message).toMatch(/Content-Type/);
   });

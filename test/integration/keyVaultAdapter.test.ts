@@ -173,7 +173,14 @@ describe('listManagedCertificates', () => {
     const { host, name, leaf, merged } = await issueThroughVault('listed');
 
     const listed = (await listManagedCertificates(config, new Date())).find((c) => c.certificateName === name);
-    expect(listed).toMatchObject({ hostnames: [host], source: 'acme', acmeDirectory: silentDirectory, version: merged.version, thumbprint: thumbprintOf(leaf), due: false });
+    expect(listed).toMatchObject({
+      hostnames: [host],
+      source: 'acme',
+      acmeDirectory: silentDirectory,
+      version: merged.version,
+      thumbprint: thumbprintOf(leaf),
+      due: false,
+    });
     expect(listed).not.toHaveProperty('problem');
     expect(new Date(listed!.notAfter).getTime()).toBe(new Date(leaf.validTo).getTime());
     expect(new Date(listed!.renewAfter).getTime()).toBeLessThan(new Date(listed!.notAfter).getTime());

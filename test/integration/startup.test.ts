@@ -38,7 +38,10 @@ describe('start-up of the deployed bundle', () => {
   it('ships what the bundle leaves outside as production dependencies, and a publish keeps the bundle', () => {
     // `@azure/functions-core` is the host's own module; the rest must survive `npm ci --omit=dev`.
     for (const name of RUNTIME_EXTERNALS.filter((n) => n !== '@azure/functions-core')) expect(pkg.dependencies).toHaveProperty([name]);
-    const ignored = readFileSync(join(root, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = readFileSync(join(root, '.funcignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     expect(ignored).toContain('!dist/**');
     expect(ignored).not.toContain('node_modules/');
   });

@@ -32,7 +32,12 @@ describe('the certificate claim', () => {
     const entityStates = new Map<string, unknown>();
     const host = hostname('busy.claim.test');
     entityStates.set('@certificateclaim@busy-claim-test', { owner: { instanceId: 'renew-busy-claim-test-x', until: '2099-01-01T00:00:00.000Z' } });
-    const result = runOrchestrator(issueCertificateOrchestrator, { name: Orchestrators.IssueCertificate, input: { hostname: host }, activities: {}, entityStates });
+    const result = runOrchestrator(issueCertificateOrchestrator, {
+      name: Orchestrators.IssueCertificate,
+      input: { hostname: host },
+      activities: {},
+      entityStates,
+    });
     expect(result.activityNames()).toEqual([]);
     expect(result.output).toEqual({ result: { ok: false, code: 'CertificateBusy', message: expect.stringContaining('renew-busy-claim-test-x') } });
   });

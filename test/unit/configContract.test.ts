@@ -130,9 +130,7 @@ describe('configuration contract', () => {
       .flatMap((dir) => filesUnder(join(root, dir), '.ts'))
       .filter((path) => !path.endsWith(join('lib', 'config.ts')));
     const reads = sources.flatMap((path) =>
-      [...readFileSync(path, 'utf8').matchAll(/process\.env(?:\.(\w+)|\[\s*['"`](\w+)['"`]\s*\])/g)].map(
-        (m) => `${relative(root, path)}: ${m[1] ?? m[2]}`,
-      ),
+      [...readFileSync(path, 'utf8').matchAll(/process\.env(?:\.(\w+)|\[\s*['"`](\w+)['"`]\s*\])/g)].map((m) => `${relative(root, path)}: ${m[1] ?? m[2]}`),
     );
     expect(reads.filter((read) => !isRuntimeSetting(read.split(': ')[1] as string))).toEqual([]);
   });

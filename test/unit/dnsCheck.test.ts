@@ -10,8 +10,14 @@ describe('does a hostname lead to the gateway, and only to it', () => {
   });
 
   it('refuses an AAAA record to another server, naming it, even when the A record is right', () => {
-    const verdict = judgeResolution('a.contoso.com', { chain: ['a.contoso.com', 'edge.cdn.example'], addresses: [GW4], addresses6: ['2001:db8::99'] }, GW4, [GW4]);
-    expect(verdict).toMatchObject({ ok: false, code: 'HostnameNotResolvingToApplicationGateway', message: expect.stringMatching(/via edge\.cdn\.example.*IPv6 address 2001:db8::99.*tries IPv6 first/) });
+    const verdict = judgeResolution('a.contoso.com', { chain: ['a.contoso.com', 'edge.cdn.example'], addresses: [GW4], addresses6: ['2001:db8::99'] }, GW4, [
+      GW4,
+    ]);
+    expect(verdict).toMatchObject({
+      ok: false,
+      code: 'HostnameNotResolvingToApplicationGateway',
+      message: expect.stringMatching(/via edge\.cdn\.example.*IPv6 address 2001:db8::99.*tries IPv6 first/),
+    });
   });
 
   it("accepts AAAA → one of the gateway's own frontends (written any way), and reaches it over IPv6 first", () => {
@@ -20,6 +26,9 @@ describe('does a hostname lead to the gateway, and only to it', () => {
   });
 
   it('refuses a name without the gateway in its A records', () => {
-    expect(judgeResolution('a.contoso.com', { chain: ['a.contoso.com'], addresses: [], addresses6: [GW6] }, GW4, [GW4, GW6])).toMatchObject({ ok: false, message: expect.stringMatching(/does not resolve to any IPv4/) });
+    expect(judgeResolution('a.contoso.com', { chain: ['a.contoso.com'], addresses: [], addresses6: [GW6] }, GW4, [GW4, GW6])).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/does not resolve to any IPv4/),
+    });
   });
 });

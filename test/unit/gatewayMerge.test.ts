@@ -53,7 +53,14 @@ describe('mergeBindings', () => {
     const gw = baseGateway();
     gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
     gw.sslCertificates?.push({ name: 'manual', id: `${GW}/sslCertificates/manual`, data: 'PFX', password: 'x' });
-    gw.httpListeners?.push({ name: 'manual-l', id: `${GW}/httpListeners/manual-l`, protocol: 'Https', hostName: 'a.example.com', frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/manual` } });
+    gw.httpListeners?.push({
+      name: 'manual-l',
+      id: `${GW}/httpListeners/manual-l`,
+      protocol: 'Https',
+      hostName: 'a.example.com',
+      frontendPort: { id: `${GW}/frontendPorts/p443` },
+      sslCertificate: { id: `${GW}/sslCertificates/manual` },
+    });
     gw.requestRoutingRules?.push({ name: 'manual-r', priority: 5, httpListener: { id: `${GW}/httpListeners/manual-l` } });
     const result = mergeBindings(gw, [{ hostname: hostname('A.example.com'), keyVaultSecretId: secret('a') }], settings);
     expect(merged(result).gateway.httpListeners).toHaveLength(2);
@@ -71,7 +78,10 @@ describe('mergeBindings', () => {
   });
 
   it('reports a missing backend pool instead of writing a broken reference', () => {
-    const result = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], { ...settings, backendPoolName: 'nope' });
+    const result = mergeBindings(baseGateway(), [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], {
+      ...settings,
+      backendPoolName: 'nope',
+    });
     expect(result).toEqual({ ok: false, code: 'ApplicationGatewayUpdateFailed', message: expect.stringMatching(/backend pool "nope"/) });
   });
 });
@@ -86,14 +96,30 @@ describe('choosePriority', () => {
 });
 
 describe('mergeBindings never breaks what others configured', () => {
-  it("refuses to take over a hand-made listener that also serves other hostnames", () => {
+  it('refuses to take over a hand-made listener that also serves other hostnames', () => {
     const gw = baseGateway();
     gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
     gw.sslCertificates?.push({ name: 'multi', id: `${GW}/sslCertificates/multi`, keyVaultSecretId: 'https://vault.example/secrets/multi' });
-    gw.httpListeners?.push({ name: 'multi-l', id: `${GW}/httpListeners/multi-l`, protocol: 'Https', hostNames: ['a.example.com', 'b.example.com'], frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/multi` } });
-    const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }, { hostname: hostname('c.example.com'), keyVaultSecretId: secret('c') }], settings);
+    gw.httpListeners?.push({
+      name: 'multi-l',
+      id: `${GW}/httpListeners/multi-l`,
+      protocol: 'Https',
+      hostNames: ['a.example.com', 'b.example.com'],
+      frontendPort: { id: `${GW}/frontendPorts/p443` },
+      sslCertificate: { id: `${GW}/sslCertificates/multi` },
+    });
+    const result = mergeBindings(
+      gw,
+      [
+        { hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') },
+        { hostname: hostname('c.example.com'), keyVaultSecretId: secret('c') },
+      ],
+      settings,
+    );
     // Refused by name; the other hostname of the same write is still bound.
-    expect(merged(result).refused).toEqual([{ hostname: 'a.example.com', code: 'ApplicationGatewayBindingConflict', message: expect.stringMatching(/together with b\.example\.com/) }]);
+    expect(merged(result).refused).toEqual([
+      { hostname: 'a.example.com', code: 'ApplicationGatewayBindingConflict', message: expect.stringMatching(/together with b\.example\.com/) },
+    ]);
     expect(merged(result).gateway.httpListeners?.map((l) => l.name)).toEqual(['http', 'multi-l', 'acme-https-c-example-com']);
     expect(merged(result).gateway.sslCertificates?.find((c) => c.name === 'multi')?.keyVaultSecretId).toBe('https://vault.example/secrets/multi');
   });
@@ -103,7 +129,14 @@ describe('mergeBindings never breaks what others configured', () => {
     gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
     gw.sslCertificates?.push({ name: 'wild', id: `${GW}/sslCertificates/wild`, keyVaultSecretId: 'https://vault.example/secrets/wild' });
     for (const h of ['a', 'b']) {
-      gw.httpListeners?.push({ name: `${h}-l`, id: `${GW}/httpListeners/${h}-l`, protocol: 'Https', hostName: `${h}.example.com`, frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/wild` } });
+      gw.httpListeners?.push({
+        name: `${h}-l`,
+        id: `${GW}/httpListeners/${h}-l`,
+        protocol: 'Https',
+        hostName: `${h}.example.com`,
+        frontendPort: { id: `${GW}/frontendPorts/p443` },
+        sslCertificate: { id: `${GW}/sslCertificates/wild` },
+      });
     }
     const result = mergeBindings(gw, [{ hostname: hostname('a.example.com'), keyVaultSecretId: secret('a') }], settings);
     merged(result);
@@ -121,18 +154,41 @@ describe('mergeBindings and listener precedence', () => {
     if (!gw.frontendPorts?.some((p) => p.port === 443)) gw.frontendPorts?.push({ name: 'p443', id: `${GW}/frontendPorts/p443`, port: 443 });
     gw.sslCertificates?.push({ name: `${name}-cert`, id: `${GW}/sslCertificates/${name}-cert`, keyVaultSecretId: `https://vault.example/secrets/${name}` });
     gw.httpListeners?.push({
-      name, id: `${GW}/httpListeners/${name}`, protocol: 'Https', frontendIPConfiguration: { id: `${GW}/frontendIPConfigurations/fe` },
-      frontendPort: { id: `${GW}/frontendPorts/p443` }, sslCertificate: { id: `${GW}/sslCertificates/${name}-cert` },
+      name,
+      id: `${GW}/httpListeners/${name}`,
+      protocol: 'Https',
+      frontendIPConfiguration: { id: `${GW}/frontendIPConfigurations/fe` },
+      frontendPort: { id: `${GW}/frontendPorts/p443` },
+      sslCertificate: { id: `${GW}/sslCertificates/${name}-cert` },
       ...(hosts ? (hosts.length === 1 ? { hostName: hosts[0] } : { hostNames: hosts }) : {}),
     });
-    gw.requestRoutingRules?.push({ name: `${name}-rule`, id: `${GW}/requestRoutingRules/${name}-rule`, priority, ruleType: 'Basic', httpListener: { id: `${GW}/httpListeners/${name}` } });
+    gw.requestRoutingRules?.push({
+      name: `${name}-rule`,
+      id: `${GW}/requestRoutingRules/${name}-rule`,
+      priority,
+      ruleType: 'Basic',
+      httpListener: { id: `${GW}/httpListeners/${name}` },
+    });
     return gw;
   };
-  const bind = (gw: ApplicationGateway, ...hosts: string[]) => merged(mergeBindings(gw, hosts.map((h) => ({ hostname: hostname(h), keyVaultSecretId: secret(h) })), { ...settings, rulePriorityStart: 10000 }));
+  const bind = (gw: ApplicationGateway, ...hosts: string[]) =>
+    merged(
+      mergeBindings(
+        gw,
+        hosts.map((h) => ({ hostname: hostname(h), keyVaultSecretId: secret(h) })),
+        { ...settings, rulePriorityStart: 10000 },
+      ),
+    );
 
   it('refuses a hostname a wildcard listener with a lower priority number would serve, and binds the others', () => {
     const result = bind(withListener(baseGateway(), 'wild', 100, ['*.contoso.com']), 'shop.contoso.com', 'www.fabrikam.com');
-    expect(result.refused).toEqual([{ hostname: 'shop.contoso.com', code: 'ApplicationGatewayListenerShadowed', message: expect.stringMatching(/"wild", a wildcard listener routed by rule "wild-rule" at priority 100.*priority 10000/) }]);
+    expect(result.refused).toEqual([
+      {
+        hostname: 'shop.contoso.com',
+        code: 'ApplicationGatewayListenerShadowed',
+        message: expect.stringMatching(/"wild", a wildcard listener routed by rule "wild-rule" at priority 100.*priority 10000/),
+      },
+    ]);
     expect(result.gateway.httpListeners?.map((l) => l.hostName)).toContain('www.fabrikam.com');
     expect(result.gateway.httpListeners?.map((l) => l.hostName)).not.toContain('shop.contoso.com');
   });
@@ -170,7 +226,13 @@ describe('mergeBindings and listener precedence', () => {
     const cert = gw.sslCertificates?.find((c) => c.name === 'other-cert');
     if (cert) cert.name = 'acme-a-example-com';
     const result = bind(gw, 'a.example.com');
-    expect(result.refused).toEqual([{ hostname: 'a.example.com', code: 'ApplicationGatewayBindingConflict', message: expect.stringMatching(/"acme-a-example-com" is also used by listener\(s\) "other"/) }]);
+    expect(result.refused).toEqual([
+      {
+        hostname: 'a.example.com',
+        code: 'ApplicationGatewayBindingConflict',
+        message: expect.stringMatching(/"acme-a-example-com" is also used by listener\(s\) "other"/),
+      },
+    ]);
     expect(result.gateway.sslCertificates?.find((c) => c.name === 'acme-a-example-com')?.keyVaultSecretId).toBe('https://vault.example/secrets/other');
     expect(result.changed).toBe(false);
   });
@@ -185,12 +247,23 @@ describe('missingBindings (read after write)', () => {
   });
 
   it('reports a listener removed, a certificate repointed and a rule dropped by another writer', () => {
-    const gw = merged(mergeBindings(baseGateway(), ['a', 'b', 'c'].map((h) => binding(`${h}.example.com`)), settings)).gateway;
+    const gw = merged(
+      mergeBindings(
+        baseGateway(),
+        ['a', 'b', 'c'].map((h) => binding(`${h}.example.com`)),
+        settings,
+      ),
+    ).gateway;
     gw.httpListeners = gw.httpListeners?.filter((l) => l.hostName !== 'a.example.com');
     const certB = gw.sslCertificates?.find((c) => c.name === 'acme-b-example-com');
     if (certB) certB.keyVaultSecretId = 'https://vault.example/secrets/someone-else';
     gw.requestRoutingRules = gw.requestRoutingRules?.filter((r) => r.name !== 'acme-rule-c-example-com');
-    expect(missingBindings(gw, ['a', 'b', 'c'].map((h) => binding(`${h}.example.com`)))).toEqual([
+    expect(
+      missingBindings(
+        gw,
+        ['a', 'b', 'c'].map((h) => binding(`${h}.example.com`)),
+      ),
+    ).toEqual([
       { hostname: 'a.example.com', code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/no HTTPS listener/) },
       { hostname: 'b.example.com', code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/does not use the Key Vault secret/) },
       { hostname: 'c.example.com', code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/no rule routes/) },

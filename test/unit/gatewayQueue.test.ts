@@ -3,7 +3,19 @@
  * arrive during a write coalesce into the next one, nothing is lost when a writer dies.
  */
 import { describe, expect, it } from 'vitest';
-import { BindResult, GatewayWriteRequest, combine, complete, emptyQueue, enqueue, poll, release, resultFor, take, WRITER_LEASE_MINUTES } from '../../lib/gatewayQueue';
+import {
+  BindResult,
+  GatewayWriteRequest,
+  combine,
+  complete,
+  emptyQueue,
+  enqueue,
+  poll,
+  release,
+  resultFor,
+  take,
+  WRITER_LEASE_MINUTES,
+} from '../../lib/gatewayQueue';
 import { hostname } from '../fixtures/hostnames';
 
 const T0 = '2030-01-01T00:00:00.000Z';
@@ -86,7 +98,11 @@ describe('combining a batch', () => {
   });
 
   it("gives each request only its own hostnames' refusals", () => {
-    const batch: BindResult = { ok: true, updated: true, refused: [{ hostname: hostname('b.test.example'), code: 'ApplicationGatewayListenerShadowed', message: 'shadowed' }] };
+    const batch: BindResult = {
+      ok: true,
+      updated: true,
+      refused: [{ hostname: hostname('b.test.example'), code: 'ApplicationGatewayListenerShadowed', message: 'shadowed' }],
+    };
     expect(resultFor(request('r1', 'a.test.example'), batch)).toEqual({ ok: true, updated: true, refused: [] });
     expect(resultFor(request('r2', 'b.test.example'), batch)).toEqual(batch);
     const failed: BindResult = { ok: false, code: 'ApplicationGatewayAccessDenied', message: 'denied' };

@@ -68,7 +68,10 @@ function expectFailure(result: ReturnType<typeof validateImport>, code: string, 
 describe('validateImport: accepted inputs', () => {
   it('accepts a base64 PKCS#8 DER key with a PEM leaf + intermediate, returning the chain leaf first and an unencrypted PKCS#8 key', () => {
     const result = expectOk(validateImport(request(), NOW));
-    expect(result.certificateChainPem.map((pem) => new X509Certificate(pem).fingerprint256)).toEqual([leaf.cert.fingerprint256, intermediate.cert.fingerprint256]);
+    expect(result.certificateChainPem.map((pem) => new X509Certificate(pem).fingerprint256)).toEqual([
+      leaf.cert.fingerprint256,
+      intermediate.cert.fingerprint256,
+    ]);
     expect(result.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(leaf.cert.checkPrivateKey(createPrivateKey(result.keyPem))).toBe(true);
     expect(result.thumbprint).toBe(leaf.cert.fingerprint.replace(/:/g, ''));
@@ -161,7 +164,11 @@ describe('validateImport: the key must match the certificate', () => {
 
 describe('validateImport: chain order', () => {
   it('refuses a chain whose second certificate did not issue the first (root before intermediate)', () => {
-    expectFailure(validateImport(request({ certificate: bundle(leaf, root, intermediate) }), NOW), 'InvalidInput', /not in order: certificate 2 .* did not issue certificate 1/);
+    expectFailure(
+      validateImport(request({ certificate: bundle(leaf, root, intermediate) }), NOW),
+      'InvalidInput',
+      /not in order: certificate 2 .* did not issue certificate 1/,
+    );
   });
 
   it('refuses an issuer with the right name but the wrong key (signature check)', () => {
@@ -172,18 +179,34 @@ describe('validateImport: chain order', () => {
 
   it('refuses an intermediate followed by the wrong root', () => {
     const otherRoot = issue({ cn: 'Another Root', ca: true });
-    expectFailure(validateImport(request({ certificate: bundle(leaf, intermediate, otherRoot) }), NOW), 'InvalidInput', /certificate 3 .* did not issue certificate 2/);
+    expectFailure(
+      validateImport(request({ certificate: bundle(leaf, intermediate, otherRoot) }), NOW),
+      'InvalidInput',
+      /certificate 3 .* did not issue certificate 2/,
+    );
   });
 });
 
 describe('validateImport: validity period', () => {
   it('refuses an expired certificate with CertificateExpired', () => {
-    const old = issue({ cn: HOST, sans: [HOST], issuer: intermediate, notBefore: new Date(NOW.getTime() - 100 * DAY), notAfter: new Date(NOW.getTime() - DAY) });
+    const old = issue({
+      cn: HOST,
+      sans: [HOST],
+      issuer: intermediate,
+      notBefore: new Date(NOW.getTime() - 100 * DAY),
+      notAfter: new Date(NOW.getTime() - DAY),
+    });
     expectFailure(validateImport(request({ certificate: old.pem, privatekey: pkcs8Pem(old.key) }), NOW), 'CertificateExpired', /expired on/);
   });
 
   it('refuses a certificate that is not yet valid with CertificateExpired', () => {
-    const future = issue({ cn: HOST, sans: [HOST], issuer: intermediate, notBefore: new Date(NOW.getTime() + 2 * DAY), notAfter: new Date(NOW.getTime() + 90 * DAY) });
+    const future = issue({
+      cn: HOST,
+      sans: [HOST],
+      issuer: intermediate,
+      notBefore: new Date(NOW.getTime() + 2 * DAY),
+      notAfter: new Date(NOW.getTime() + 90 * DAY),
+    });
     expectFailure(validateImport(request({ certificate: future.pem, privatekey: pkcs8Pem(future.key) }), NOW), 'CertificateExpired', /not valid until/);
   });
 
@@ -195,7 +218,8 @@ describe('validateImport: validity period', () => {
 
 describe('validateImport: hostname coverage', () => {
   const wildcard = issue({ cn: 'wildcard', sans: ['*.example.test'], issuer: intermediate });
-  const withWildcard = (host: string) => validateImport({ hostname: hostname(host), privatekey: pkcs8Pem(wildcard.key), certificate: wildcard.pem, password: undefined }, NOW);
+  const withWildcard = (host: string) =>
+    validateImport({ hostname: hostname(host), privatekey: pkcs8Pem(wildcard.key), certificate: wildcard.pem, password: undefined }, NOW);
 
   it('a single-label wildcard covers www.example.test', () => {
     expect(expectOk(withWildcard('www.example.test')).matchedName).toBe('*.example.test');
@@ -206,7 +230,11 @@ describe('validateImport: hostname coverage', () => {
   });
 
   it('refuses a hostname the SANs do not name', () => {
-    expectFailure(validateImport(request({ hostname: hostname('other.import.test') }), NOW), 'CertificateDoesNotCoverHostname', /does not cover other\.import\.test/);
+    expectFailure(
+      validateImport(request({ hostname: hostname('other.import.test') }), NOW),
+      'CertificateDoesNotCoverHostname',
+      /does not cover other\.import\.test/,
+    );
   });
 
   it('ignores the CN when SANs exist', () => {
@@ -239,7 +267,11 @@ describe('validateImport: malformed text', () => {
     ['an unterminated PEM block', { certificate: leaf.pem.replace('-----END CERTIFICATE-----', '') }, /no complete PEM block/],
     ['a PEM body that is not base64', { certificate: leaf.pem.replace(/\n[A-Za-z0-9+/]{10}/, '\n!!!!!!!!!!') }, /not valid base64/],
     ['trailing bytes after a DER certificate', { certificate: Buffer.concat([leaf.cert.raw, Buffer.from([0, 1, 2])]).toString('base64') }, /trailing garbage/],
-    ['trailing bytes after a DER key', { privatekey: Buffer.concat([leaf.key.export({ type: 'pkcs8', format: 'der' }) as Buffer, Buffer.from([5, 5])]).toString('base64') }, /not a DER private key/],
+    [
+      'trailing bytes after a DER key',
+      { privatekey: Buffer.concat([leaf.key.export({ type: 'pkcs8', format: 'der' }) as Buffer, Buffer.from([5, 5])]).toString('base64') },
+      /not a DER private key/,
+    ],
     ['a key in the certificate field', { certificate: `${leaf.pem}${pkcs8Pem(leaf.key)}` }, /only CERTIFICATE PEM blocks \(found a key;/],
     ['a certificate in the key field', { privatekey: `${pkcs8Pem(leaf.key)}${leaf.pem}` }, /only a private key/],
     ['two keys', { privatekey: `${pkcs8Pem(leaf.key)}${pkcs8Pem(rsaKey())}` }, /exactly one private key/],
@@ -262,7 +294,9 @@ describe('buildPfx', () => {
     const pfx = buildPfx(valid);
     expect(() => createSecureContext({ pfx })).not.toThrow();
     const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(pfx.toString('binary')), false);
-    const certs = (p12.getBags({ bagType: forge.pki.oids.certBag as string })[forge.pki.oids.certBag as string] ?? []).map((b) => forge.pki.certificateToPem(b.cert!));
+    const certs = (p12.getBags({ bagType: forge.pki.oids.certBag as string })[forge.pki.oids.certBag as string] ?? []).map((b) =>
+      forge.pki.certificateToPem(b.cert!),
+    );
     expect(certs.map((pem) => new X509Certificate(pem).fingerprint256)).toEqual([leaf.cert.fingerprint256, intermediate.cert.fingerprint256]);
     const keys = p12.getBags({ bagType: forge.pki.oids.keyBag as string })[forge.pki.oids.keyBag as string] ?? [];
     expect(keys).toHaveLength(1);

@@ -20,7 +20,8 @@ function pbkdf2Key(iterations: number): Buffer {
   const der = leaf.key.export({ type: 'pkcs8', format: 'der', cipher: 'aes-256-cbc', passphrase: 'pw' }) as Buffer;
   const root = asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
   // EncryptedPrivateKeyInfo → algorithm → PBES2-params → keyDerivationFunc → PBKDF2-params → iterationCount
-  const pbkdf2Params = (((((root.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[])[1]!.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[])[1]!.value as forge.asn1.Asn1[]);
+  const pbkdf2Params = ((((root.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[])[1]!.value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[])[1]!
+    .value as forge.asn1.Asn1[];
   pbkdf2Params[1] = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(iterations).getBytes());
   return Buffer.from(asn1.toDer(root).getBytes(), 'binary');
 }
@@ -37,7 +38,8 @@ function scryptKey(n: number, r: number, p: number): Buffer {
   return Buffer.from(asn1.toDer(info).getBytes(), 'binary');
 }
 
-const pem = (der: Buffer) => `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+const pem = (der: Buffer) =>
+  `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
 
 describe('bounding the cost of an encrypted key', () => {
   it('refuses PBKDF2 with 0x7fffffff iterations, as DER and as PEM, without decrypting', () => {
@@ -64,7 +66,10 @@ describe('bounding the cost of an encrypted key', () => {
     expect(checkKeyEncryptionCost(Buffer.from('not der'), 'k')).toMatchObject({ ok: false });
     const big = generateKeyPairSync('rsa', { modulusLength: 8192 }).privateKey;
     const bigLeaf = issue({ cn: HOST, sans: [HOST], key: big });
-    const result = validateImport({ hostname: hostname(HOST), privatekey: big.export({ type: 'pkcs8', format: 'pem' }) as string, certificate: bigLeaf.pem, password: undefined }, new Date());
+    const result = validateImport(
+      { hostname: hostname(HOST), privatekey: big.export({ type: 'pkcs8', format: 'pem' }) as string, certificate: bigLeaf.pem, password: undefined },
+      new Date(),
+    );
     expect(result).toMatchObject({ ok: false, message: expect.stringMatching(/8192 bits; Key Vault imports at most 4096/) });
   }, 120_000);
 });

@@ -16,7 +16,11 @@ async function problems(path: string, code: string): Promise<string[]> {
 
 describe('lint boundaries', () => {
   it.each([
-    ['orchestrators/x.ts', "import { createOrder } from '../lib/adapters/acme';\nexport const y = createOrder;\n", /Orchestrators import only durable-functions/],
+    [
+      'orchestrators/x.ts',
+      "import { createOrder } from '../lib/adapters/acme';\nexport const y = createOrder;\n",
+      /Orchestrators import only durable-functions/,
+    ],
     ['orchestrators/x.ts', "import { readFileSync } from 'node:fs';\nexport const y = readFileSync;\n", /Orchestrators do no I\/O/],
     ['orchestrators/x.ts', 'export const y = Date.now();\n', /currentUtcDateTime/],
     ['orchestrators/x.ts', 'export const y = new Date();\n', /currentUtcDateTime/],
@@ -33,12 +37,15 @@ describe('lint boundaries', () => {
   });
 
   it('allows a skipped test whose disable comment says why', async () => {
-    const code = "import { it } from 'vitest';\n// eslint-disable-next-line no-restricted-syntax -- needs IPv6, which CI lacks\nit.skip('x', () => undefined);\n";
+    const code =
+      "import { it } from 'vitest';\n// eslint-disable-next-line no-restricted-syntax -- needs IPv6, which CI lacks\nit.skip('x', () => undefined);\n";
     expect(await problems('test/unit/x.test.ts', code)).toEqual([]);
   });
 
   it('allows an SDK type in the pure domain, and adapters in lib/adapters', async () => {
     expect(await problems('lib/x.ts', "import type { ApplicationGateway } from '@azure/arm-network';\nexport type Y = ApplicationGateway;\n")).toEqual([]);
-    expect(await problems('lib/adapters/x.ts', "import { CertificateClient } from '@azure/keyvault-certificates';\nexport const y = CertificateClient;\n")).toEqual([]);
+    expect(
+      await problems('lib/adapters/x.ts', "import { CertificateClient } from '@azure/keyvault-certificates';\nexport const y = CertificateClient;\n"),
+    ).toEqual([]);
   });
 });

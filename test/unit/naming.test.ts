@@ -2,7 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostname } from '../fixtures/hostnames';
 import { Hostname, parseHostname } from '../../lib/hostnames';
-import { batchInstanceId, decodeStem, isCutStem, encodeHostname, gatewayNames, importInstanceId, issuanceInstanceId, keyVaultCertificateName, nameStem } from '../../lib/naming';
+import {
+  batchInstanceId,
+  decodeStem,
+  isCutStem,
+  encodeHostname,
+  gatewayNames,
+  importInstanceId,
+  issuanceInstanceId,
+  keyVaultCertificateName,
+  nameStem,
+} from '../../lib/naming';
 
 /** A label: letters, digits and inner hyphens (runs of them too), 1–63 characters. */
 const label = fc
@@ -60,13 +70,16 @@ describe('names derived from hostnames', () => {
 
   it('keeps a cut name and a full name apart even when the short one copies its prefix and hash (property)', () => {
     fc.assert(
-      fc.property(hostnames.filter((h) => isCutStem(nameStem(h))), (long) => {
-        // The hostname whose full encoding looks most like the cut stem: prefix, a dot, the hash.
-        const [prefix, hash] = nameStem(long).split(/(?<!-)---(?!-)/) as [string, string];
-        const lookalike = parseHostname(`${decodeStem(prefix)}.${hash}`);
-        fc.pre(lookalike.ok);
-        expect(nameStem(hostname(`${decodeStem(prefix)}.${hash}`))).not.toBe(nameStem(long));
-      }),
+      fc.property(
+        hostnames.filter((h) => isCutStem(nameStem(h))),
+        (long) => {
+          // The hostname whose full encoding looks most like the cut stem: prefix, a dot, the hash.
+          const [prefix, hash] = nameStem(long).split(/(?<!-)---(?!-)/) as [string, string];
+          const lookalike = parseHostname(`${decodeStem(prefix)}.${hash}`);
+          fc.pre(lookalike.ok);
+          expect(nameStem(hostname(`${decodeStem(prefix)}.${hash}`))).not.toBe(nameStem(long));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

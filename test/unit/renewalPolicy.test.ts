@@ -25,7 +25,14 @@ describe('renewalDecision', () => {
   });
 
   it('lets RenewBeforeExpiryDays override both', () => {
-    const d = renewalDecision({ notBefore: nb, notAfter: days(90), now: days(70), source: 'acme', beforeExpiryDays: 10, ariWindow: { start: days(30), end: days(32) } });
+    const d = renewalDecision({
+      notBefore: nb,
+      notAfter: days(90),
+      now: days(70),
+      source: 'acme',
+      beforeExpiryDays: 10,
+      ariWindow: { start: days(30), end: days(32) },
+    });
     expect(d.due).toBe(false);
     expect(d.renewAfter.toISOString()).toBe(days(80).toISOString());
   });

@@ -10,10 +10,13 @@ function parse(text: string, max = 5) {
 describe('starter request parsing', () => {
   it('accepts the documented body and normalises names', () => {
     const result = parse('{"hostnames":[{"hostname":"WWW.Contoso.com."},{"hostname":"bücher.de"}]}');
-    expect(result).toEqual({ ok: true, value: [
-      { hostname: 'www.contoso.com', fields: {} },
-      { hostname: 'xn--bcher-kva.de', fields: {} },
-    ] });
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        { hostname: 'www.contoso.com', fields: {} },
+        { hostname: 'xn--bcher-kva.de', fields: {} },
+      ],
+    });
   });
 
   it.each([
@@ -48,7 +51,9 @@ describe('starter request parsing', () => {
 });
 
 describe('error messages never echo what looks like a secret', () => {
-  const ecKey = (require('node:crypto') as typeof import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }) as string;
+  const ecKey = (require('node:crypto') as typeof import('node:crypto'))
+    .generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .privateKey.export({ type: 'sec1', format: 'pem' }) as string;
   const base64 = ecKey.replace(/-----[^-]+-----|\s/g, '');
   /** Every 8-character window of the key's base64: none may appear in a message. */
   const windows = Array.from({ length: base64.length - 8 }, (_, i) => base64.slice(i, i + 8));
@@ -66,6 +71,9 @@ describe('error messages never echo what looks like a secret', () => {
   });
 
   it('still shows a short plain hostname it refuses', () => {
-    expect(parse(JSON.stringify({ hostnames: [{ hostname: 'bad_name.contoso.com' }] }))).toMatchObject({ ok: false, message: expect.stringContaining('"bad_name.contoso.com"') });
+    expect(parse(JSON.stringify({ hostnames: [{ hostname: 'bad_name.contoso.com' }] }))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('"bad_name.contoso.com"'),
+    });
   });
 });

@@ -31,7 +31,10 @@ export function createOrder(config: AppConfig, hostname: Hostname): Promise<Outc
 /** The reason an order is invalid sits on its failed challenge (§7.1.6), e.g. "unauthorized: key authorization mismatch". */
 async function invalidReason(client: Client, order: Order): Promise<string> {
   const authorizations = await client.getAuthorizations(order);
-  const problem = authorizations.flatMap((a) => a.challenges).map((c) => (c as { error?: { detail?: string } }).error?.detail).find(Boolean);
+  const problem = authorizations
+    .flatMap((a) => a.challenges)
+    .map((c) => (c as { error?: { detail?: string } }).error?.detail)
+    .find(Boolean);
   return `The CA marked the order invalid${problem ? `: ${problem.slice(0, 300)}` : ''}`;
 }
 

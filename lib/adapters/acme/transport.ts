@@ -107,7 +107,11 @@ export function acmeError(action: string, error: unknown, fallback: 'AcmeServerE
   const status = (error as AcmeHttpError).response?.status ?? lastResponse.getStore()?.status;
   if (/rateLimited|rate limit|too many/i.test(text) || status === 429) {
     const after = retryAfterSeconds(error);
-    return new AppError('AcmeRateLimited', `${action}: the CA's rate limit was reached${after !== undefined ? `; retry after ${after} s` : ''}. ${text.slice(0, 200)}`, false);
+    return new AppError(
+      'AcmeRateLimited',
+      `${action}: the CA's rate limit was reached${after !== undefined ? `; retry after ${after} s` : ''}. ${text.slice(0, 200)}`,
+      false,
+    );
   }
   // A CA's 4xx (rejectedIdentifier, caa, unauthorized, a bad EAB key) will not change on a retry;
   // 5xx and no answer at all (network) may.

@@ -128,7 +128,8 @@ export function runOrchestrator<K extends OrchestratorName>(handler: Orchestrati
 
   const df = {
     instanceId,
-    callEntity: (entityId: { name: string; key: string }, operation: string, input: unknown) => make('entity', () => runEntity(entityId, operation, input, false)),
+    callEntity: (entityId: { name: string; key: string }, operation: string, input: unknown) =>
+      make('entity', () => runEntity(entityId, operation, input, false)),
     signalEntity: (entityId: { name: string; key: string }, operation: string, input: unknown) => {
       runEntity(entityId, operation, input, true);
     },
@@ -160,28 +161,40 @@ export function runOrchestrator<K extends OrchestratorName>(handler: Orchestrati
         return JSON.parse(JSON.stringify(script(JSON.parse(JSON.stringify(input)), childId)));
       }),
     createTimer: (fireAt: Date) =>
-      make('timer', () => {
-        calls.push({ kind: 'timer', seconds: (fireAt.getTime() - now.getTime()) / 1000 });
-        if (fireAt > now) now = fireAt;
-        return undefined;
-      }, { fireAt }),
+      make(
+        'timer',
+        () => {
+          calls.push({ kind: 'timer', seconds: (fireAt.getTime() - now.getTime()) / 1000 });
+          if (fireAt > now) now = fireAt;
+          return undefined;
+        },
+        { fireAt },
+      ),
     Task: {
       all: (tasks: FakeTask[]) =>
-        make('all', () => {
-          calls.push({ kind: 'all', names: tasks.map((t) => t.kind) });
-          tasks.forEach(settle);
-          const failed = tasks.find((t) => t.isFaulted);
-          if (failed) throw failed.result;
-          return tasks.map((t) => t.result);
-        }, { children: tasks }),
+        make(
+          'all',
+          () => {
+            calls.push({ kind: 'all', names: tasks.map((t) => t.kind) });
+            tasks.forEach(settle);
+            const failed = tasks.find((t) => t.isFaulted);
+            if (failed) throw failed.result;
+            return tasks.map((t) => t.result);
+          },
+          { children: tasks },
+        ),
       any: (tasks: FakeTask[]) =>
-        make('any', () => {
-          // The first task in the list ends first: deterministic, and enough to test the bookkeeping.
-          const winner = tasks[0];
-          if (!winner) throw new Error('fake context: Task.any of nothing');
-          settle(winner);
-          return winner;
-        }, { children: tasks }),
+        make(
+          'any',
+          () => {
+            // The first task in the list ends first: deterministic, and enough to test the bookkeeping.
+            const winner = tasks[0];
+            if (!winner) throw new Error('fake context: Task.any of nothing');
+            settle(winner);
+            return winner;
+          },
+          { children: tasks },
+        ),
     },
   };
   const context = { df, log: () => undefined, warn: () => undefined, error: () => undefined } as unknown as OrchestrationContext;

@@ -37,11 +37,14 @@ describe('one gateway write', () => {
   });
 
   it("after being superseded, waits until the other writer's configuration is in place before merging again", () => {
-    const result = run([A], gatewayActivities({
-      checkGatewayUpdate: (_i, call) => ({ ok: true, status: call === 1 ? 'Canceled' : 'Succeeded' }),
-      // The other writer's PUT lands on the third read: the etag moves on.
-      checkGatewayBindings: (_i, call) => ({ ok: true, missing: [], etag: call < 3 ? 'e1' : 'e2' }),
-    }));
+    const result = run(
+      [A],
+      gatewayActivities({
+        checkGatewayUpdate: (_i, call) => ({ ok: true, status: call === 1 ? 'Canceled' : 'Succeeded' }),
+        // The other writer's PUT lands on the third read: the etag moves on.
+        checkGatewayBindings: (_i, call) => ({ ok: true, missing: [], etag: call < 3 ? 'e1' : 'e2' }),
+      }),
+    );
     const kinds = result.calls.flatMap((c) => (c.kind === 'activity' ? [c.name] : []));
     const secondStart = kinds.lastIndexOf('startGatewayUpdate');
     expect(kinds.slice(0, secondStart).filter((n) => n === 'checkGatewayBindings')).toHaveLength(3);
@@ -49,9 +52,21 @@ describe('one gateway write', () => {
   });
 
   it('writes again what another writer removed after a successful PUT, and only that', () => {
-    const result = run([A, B], gatewayActivities({
-      checkGatewayBindings: (input, call) => ({ ok: true, etag: 'e2', missing: call === 1 ? input.bindings.filter((b) => b.hostname === B.hostname).map((b) => ({ hostname: b.hostname, code: 'ApplicationGatewayUpdateLost' as const, message: 'gone' })) : [] }),
-    }));
+    const result = run(
+      [A, B],
+      gatewayActivities({
+        checkGatewayBindings: (input, call) => ({
+          ok: true,
+          etag: 'e2',
+          missing:
+            call === 1
+              ? input.bindings
+                  .filter((b) => b.hostname === B.hostname)
+                  .map((b) => ({ hostname: b.hostname, code: 'ApplicationGatewayUpdateLost' as const, message: 'gone' }))
+              : [],
+        }),
+      }),
+    );
     expect(result.inputsOf('startGatewayUpdate').map((i) => i.bindings.map((b) => b.hostname))).toEqual([[A.hostname, B.hostname], [B.hostname]]);
     expect(result.output).toEqual({ ok: true, updated: true, refused: [] });
   });
@@ -59,11 +74,25 @@ describe('one gateway write', () => {
   it('reports the hostnames still missing after the bounded number of writes as ApplicationGatewayUpdateLost', () => {
     const result = run([A], gatewayActivities({ checkGatewayUpdate: () => ({ ok: true, status: 'Canceled' }) }));
     expect(result.inputsOf('startGatewayUpdate')).toHaveLength(MAX_WRITES);
-    expect(result.output).toEqual({ ok: true, updated: false, refused: [expect.objectContaining({ hostname: A.hostname, code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/CanceledAndSuperseded/) })] });
+    expect(result.output).toEqual({
+      ok: true,
+      updated: false,
+      refused: [
+        expect.objectContaining({ hostname: A.hostname, code: 'ApplicationGatewayUpdateLost', message: expect.stringMatching(/CanceledAndSuperseded/) }),
+      ],
+    });
   });
 
   it('waits out a gateway that refuses the PUT (409) on jittered timers, then writes', () => {
-    const result = run([A], gatewayActivities({ startGatewayUpdate: (_i, call) => (call <= 2 ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' } : { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 }) }));
+    const result = run(
+      [A],
+      gatewayActivities({
+        startGatewayUpdate: (_i, call) =>
+          call <= 2
+            ? { ok: false, code: 'ApplicationGatewayBusy', message: 'busy' }
+            : { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 },
+      }),
+    );
     // The first timer is the writer's gathering wait (one poll interval); then the jittered backoff.
     const [gather, ...timers] = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
     expect(gather).toBe(GATEWAY.pollSeconds);
@@ -80,15 +109,34 @@ describe('one gateway write', () => {
   });
 
   it('passes on a denied status read (tracking needs resource-group permission) as a failure naming it', () => {
-    const denied = { ok: false as const, code: 'ApplicationGatewayAccessDenied' as const, message: 'tracking an operation needs "Microsoft.Network/locations/operations/read"' };
+    const denied = {
+      ok: false as const,
+      code: 'ApplicationGatewayAccessDenied' as const,
+      message: 'tracking an operation needs "Microsoft.Network/locations/operations/read"',
+    };
     const result = run([A], gatewayActivities({ checkGatewayUpdate: () => denied }));
     expect(result.output).toEqual(denied);
   });
 
   it('reports a refused hostname by name while the others are written', () => {
-    const result = run([A, B], gatewayActivities({ startGatewayUpdate: () => ({ ok: true, etag: 'e1', operation: 'op', refused: [{ hostname: A.hostname, code: 'ApplicationGatewayListenerShadowed', message: 'wildcard' }], pollAfterSeconds: 10 }) }));
+    const result = run(
+      [A, B],
+      gatewayActivities({
+        startGatewayUpdate: () => ({
+          ok: true,
+          etag: 'e1',
+          operation: 'op',
+          refused: [{ hostname: A.hostname, code: 'ApplicationGatewayListenerShadowed', message: 'wildcard' }],
+          pollAfterSeconds: 10,
+        }),
+      }),
+    );
     expect(result.inputsOf('checkGatewayBindings')).toEqual([{ bindings: [B] }]);
-    expect(result.output).toEqual({ ok: true, updated: true, refused: [{ hostname: A.hostname, code: 'ApplicationGatewayListenerShadowed', message: 'wildcard' }] });
+    expect(result.output).toEqual({
+      ok: true,
+      updated: true,
+      refused: [{ hostname: A.hostname, code: 'ApplicationGatewayListenerShadowed', message: 'wildcard' }],
+    });
   });
 });
 
@@ -116,7 +164,16 @@ describe('coalescing through the queue entity', () => {
         } as never);
       }
     };
-    const writer = run([A], gatewayActivities({ startGatewayUpdate: (_i, call) => { if (call === 1) arrive(); return { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 }; } }), { instanceId: 'i1', entityStates });
+    const writer = run(
+      [A],
+      gatewayActivities({
+        startGatewayUpdate: (_i, call) => {
+          if (call === 1) arrive();
+          return { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 };
+        },
+      }),
+      { instanceId: 'i1', entityStates },
+    );
     expect(writer.inputsOf('startGatewayUpdate').map((i) => i.bindings.length)).toEqual([1, 9]);
     expect(writer.output).toEqual({ ok: true, updated: true, refused: [] });
 

@@ -40,16 +40,33 @@ function script(overrides: ActivityScript = {}): ActivityScript {
 }
 
 const run = (activities: ActivityScript, bindGateway = true) =>
-  runOrchestrator(issueCertificateOrchestrator, { name: Orchestrators.IssueCertificate, input: { hostname: HOST, ...(bindGateway ? { bind: GATEWAY } : {}) }, activities });
+  runOrchestrator(issueCertificateOrchestrator, {
+    name: Orchestrators.IssueCertificate,
+    input: { hostname: HOST, ...(bindGateway ? { bind: GATEWAY } : {}) },
+    activities,
+  });
 
 describe('the issuance recipe', () => {
   it('runs the steps in order, makes the CSR while the CA validates, cleans up and binds the versionless secret id', () => {
     const result = run(script());
     expect(result.error).toBeUndefined();
     expect(result.activityNames()).toEqual([
-      'getGatewayPublicIp', 'checkDnsResolution', 'checkKeyVaultName', 'createAcmeOrder', 'getAcmeHttp01Challenges', 'uploadChallengeFiles', 'checkChallengeFiles',
-      'answerChallenges', 'createKeyVaultCsr', 'checkOrderStatus', 'finalizeOrder', 'mergeCertificate', 'deleteChallengeFiles',
-      'startGatewayUpdate', 'checkGatewayUpdate', 'checkGatewayBindings',
+      'getGatewayPublicIp',
+      'checkDnsResolution',
+      'checkKeyVaultName',
+      'createAcmeOrder',
+      'getAcmeHttp01Challenges',
+      'uploadChallengeFiles',
+      'checkChallengeFiles',
+      'answerChallenges',
+      'createKeyVaultCsr',
+      'checkOrderStatus',
+      'finalizeOrder',
+      'mergeCertificate',
+      'deleteChallengeFiles',
+      'startGatewayUpdate',
+      'checkGatewayUpdate',
+      'checkGatewayBindings',
     ]);
     // The answer and the CSR are one Task.all: the key is made while the CA validates.
     expect(result.calls.find((c) => c.kind === 'all')).toEqual({ kind: 'all', names: ['activity', 'activity'] });
@@ -59,7 +76,9 @@ describe('the issuance recipe', () => {
   });
 
   it('stops before ordering when DNS points elsewhere, and ends Failed with the code', () => {
-    const result = run(script({ checkDnsResolution: () => ({ ok: false, code: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' }) }));
+    const result = run(
+      script({ checkDnsResolution: () => ({ ok: false, code: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' }) }),
+    );
     expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkDnsResolution']);
     expect(result.error?.message).toMatch(/^\[HostnameNotResolvingToApplicationGateway\]/);
     expect(result.lastStatus).toEqual({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' });
@@ -68,7 +87,11 @@ describe('the issuance recipe', () => {
   it('stops before ordering when Key Vault holds the name for a deleted certificate, and says how to fix it', () => {
     const result = run(script({ checkKeyVaultName: () => ({ ok: true, state: 'deleted', scheduledPurgeDate: '2030-03-01T00:00:00.000Z' }) }));
     expect(result.activityNames()).not.toContain('createAcmeOrder');
-    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'KeyVaultCertificateDeleted', message: expect.stringMatching(/until 2030-03-01T00:00:00.000Z.*KeyVaultRecoverDeletedCertificates/) });
+    expect(result.lastStatus).toMatchObject({
+      status: 'Failed',
+      error: 'KeyVaultCertificateDeleted',
+      message: expect.stringMatching(/until 2030-03-01T00:00:00.000Z.*KeyVaultRecoverDeletedCertificates/),
+    });
   });
 
   it('never answers the CA when the self-check fails: deactivates the authorization, then deletes the file', () => {
@@ -80,23 +103,38 @@ describe('the issuance recipe', () => {
   });
 
   it('deactivates and cleans up when an activity fails for good after the file is uploaded', () => {
-    const result = run(script({ finalizeOrder: () => { throw activityFailure('AcmeServerError', 'the CA is down'); } }));
+    const result = run(
+      script({
+        finalizeOrder: () => {
+          throw activityFailure('AcmeServerError', 'the CA is down');
+        },
+      }),
+    );
     expect(result.activityNames().slice(-2)).toEqual(['deactivateAuthorizations', 'deleteChallengeFiles']);
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeServerError', message: 'the CA is down' });
   });
 
   it('keeps a reused, already valid authorization: nothing uploaded, answered, deactivated or deleted', () => {
-    const result = run(script({
-      getAcmeHttp01Challenges: () => ({ ok: true, challenges: [{ authorizationUrl: AUTHZ, challengeUrl: 'c', token: 't', keyAuthorization: 'k', alreadyValid: true }] }),
-    }));
-    for (const name of ['uploadChallengeFiles', 'answerChallenges', 'deactivateAuthorizations', 'deleteChallengeFiles']) expect(result.activityNames()).not.toContain(name);
+    const result = run(
+      script({
+        getAcmeHttp01Challenges: () => ({
+          ok: true,
+          challenges: [{ authorizationUrl: AUTHZ, challengeUrl: 'c', token: 't', keyAuthorization: 'k', alreadyValid: true }],
+        }),
+      }),
+    );
+    for (const name of ['uploadChallengeFiles', 'answerChallenges', 'deactivateAuthorizations', 'deleteChallengeFiles'])
+      expect(result.activityNames()).not.toContain(name);
     expect(result.lastStatus).toMatchObject({ status: 'Completed' });
   });
 
   it("waits out a short rate limit on a durable timer of the CA's Retry-After, then orders again", () => {
-    const result = run(script({
-      createAcmeOrder: (_input, call) => (call === 1 ? { ok: false, code: 'AcmeRateLimited', message: 'slow down', retryAfterSeconds: 120 } : { ok: true, orderUrl: 'o', status: 'pending' }),
-    }));
+    const result = run(
+      script({
+        createAcmeOrder: (_input, call) =>
+          call === 1 ? { ok: false, code: 'AcmeRateLimited', message: 'slow down', retryAfterSeconds: 120 } : { ok: true, orderUrl: 'o', status: 'pending' },
+      }),
+    );
     expect(result.calls.filter((c) => c.kind === 'timer')[0]).toEqual({ kind: 'timer', seconds: 120 });
     expect(result.inputsOf('createAcmeOrder')).toHaveLength(2);
     expect(result.lastStatus).toMatchObject({ status: 'Completed' });
@@ -105,7 +143,11 @@ describe('the issuance recipe', () => {
   it('reports a long rate limit with the time it lifts instead of waiting hours', () => {
     const result = run(script({ createAcmeOrder: () => ({ ok: false, code: 'AcmeRateLimited', message: 'too many orders.', retryAfterSeconds: 7200 }) }));
     expect(result.calls.filter((c) => c.kind === 'timer')).toEqual([]);
-    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeRateLimited', message: 'too many orders. Try again after 2030-01-01T02:00:00.000Z.' });
+    expect(result.lastStatus).toMatchObject({
+      status: 'Failed',
+      error: 'AcmeRateLimited',
+      message: 'too many orders. Try again after 2030-01-01T02:00:00.000Z.',
+    });
   });
 
   it('polls a slow order on doubling timers, bounded, then fails with AcmeOrderTimedOut', () => {
@@ -119,8 +161,17 @@ describe('the issuance recipe', () => {
   });
 
   it('reports a clean-up that keeps failing as a warning on a completed run', () => {
-    const result = run(script({ deleteChallengeFiles: () => { throw activityFailure('BlobStorageError', 'forbidden'); } }));
-    expect(result.lastStatus).toMatchObject({ status: 'Completed', message: expect.stringMatching(/Warning: The validation file\(s\) tok1 could not be deleted/) });
+    const result = run(
+      script({
+        deleteChallengeFiles: () => {
+          throw activityFailure('BlobStorageError', 'forbidden');
+        },
+      }),
+    );
+    expect(result.lastStatus).toMatchObject({
+      status: 'Completed',
+      message: expect.stringMatching(/Warning: The validation file\(s\) tok1 could not be deleted/),
+    });
   });
 
   it('as a batch child, returns a failure as a value and binds nothing', () => {
@@ -132,6 +183,10 @@ describe('the issuance recipe', () => {
 
   it('says the certificate is in Key Vault when only the gateway update failed', () => {
     const result = run(script({ startGatewayUpdate: () => ({ ok: false, code: 'ApplicationGatewayAccessDenied', message: 'no role' }) }));
-    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'ApplicationGatewayAccessDenied', message: 'The certificate is in Key Vault, but the gateway update failed: no role' });
+    expect(result.lastStatus).toMatchObject({
+      status: 'Failed',
+      error: 'ApplicationGatewayAccessDenied',
+      message: 'The certificate is in Key Vault, but the gateway update failed: no role',
+    });
   });
 });

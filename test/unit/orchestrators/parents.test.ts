@@ -17,7 +17,18 @@ import type { Hostname } from '../../../lib/hostnames';
 const secretOf = (h: string) => `https://vault.test/secrets/${h.replace(/\./g, '-')}`;
 
 function issued(h: Hostname): IssueCertificateOutput {
-  return { result: { ok: true, hostname: h, certificateName: h, gatewayIp: '203.0.113.10', version: 'v2', thumbprint: 'T', expiresOn: '2030-03-01T00:00:00.000Z', secretId: secretOf(h) } };
+  return {
+    result: {
+      ok: true,
+      hostname: h,
+      certificateName: h,
+      gatewayIp: '203.0.113.10',
+      version: 'v2',
+      thumbprint: 'T',
+      expiresOn: '2030-03-01T00:00:00.000Z',
+      secretId: secretOf(h),
+    },
+  };
 }
 
 describe('the batch', () => {
@@ -32,9 +43,21 @@ describe('the batch', () => {
         IssueCertificateOrchestrator: ({ hostname: h }) => (h === b ? { result: { ok: false, code: 'AcmeOrderInvalid', message: 'invalid' } } : issued(h)),
       },
     });
-    expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: a, keyVaultSecretId: secretOf(a) }, { hostname: c, keyVaultSecretId: secretOf(c) }], force: false }]);
+    expect(result.inputsOf('startGatewayUpdate')).toEqual([
+      {
+        bindings: [
+          { hostname: a, keyVaultSecretId: secretOf(a) },
+          { hostname: c, keyVaultSecretId: secretOf(c) },
+        ],
+        force: false,
+      },
+    ]);
     // Children get ids derived from their hostname, never random ones.
-    expect(result.calls.flatMap((x) => (x.kind === 'subOrchestration' ? [x.instanceId] : []))).toEqual(['issue-a-batch-test', 'issue-b-batch-test', 'issue-c-batch-test']);
+    expect(result.calls.flatMap((x) => (x.kind === 'subOrchestration' ? [x.instanceId] : []))).toEqual([
+      'issue-a-batch-test',
+      'issue-b-batch-test',
+      'issue-c-batch-test',
+    ]);
     expect(result.lastStatus).toMatchObject({
       status: 'Completed',
       error: 'SomeCertificatesFailed',
@@ -48,7 +71,12 @@ describe('the batch', () => {
       name: Orchestrators.IssueCertificates,
       input: { hostnames: [a, b], gateway: GATEWAY },
       activities: gatewayActivities(),
-      subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => { if (h === a) throw activityFailure('InternalError', 'host failure'); return issued(h); } },
+      subOrchestrations: {
+        IssueCertificateOrchestrator: ({ hostname: h }) => {
+          if (h === a) throw activityFailure('InternalError', 'host failure');
+          return issued(h);
+        },
+      },
     });
     expect(result.lastStatus).toMatchObject({ hostnames: ['Failed:InternalError', 'Completed'] });
     expect(result.output).toMatchObject({ hostnames: { [a]: { status: 'Failed', error: 'InternalError' }, [b]: { status: 'Completed' } } });
@@ -97,8 +125,18 @@ describe('the import', () => {
 
 describe('the renewal', () => {
   const cert = (name: string, extra: Partial<ManagedCertificate>): ManagedCertificate => ({
-    certificateName: name, hostnames: [hostname(`${name}.renew.test`)], source: 'acme', version: 'v1', thumbprint: 'T',
-    notBefore: '2029-01-01T00:00:00.000Z', notAfter: '2030-02-01T00:00:00.000Z', renewAfter: '2029-12-01T00:00:00.000Z', due: true, reason: 'due', pendingOperation: false, ...extra,
+    certificateName: name,
+    hostnames: [hostname(`${name}.renew.test`)],
+    source: 'acme',
+    version: 'v1',
+    thumbprint: 'T',
+    notBefore: '2029-01-01T00:00:00.000Z',
+    notAfter: '2030-02-01T00:00:00.000Z',
+    renewAfter: '2029-12-01T00:00:00.000Z',
+    due: true,
+    reason: 'due',
+    pendingOperation: false,
+    ...extra,
   });
 
   it('renews what is due in derived child ids, reports the rest, and refreshes the gateway once', () => {
@@ -110,7 +148,9 @@ describe('the renewal', () => {
         listManagedCertificates: () => ({
           ok: true,
           certificates: [
-            cert('due1', {}), cert('due2', {}), cert('due3', {}),
+            cert('due1', {}),
+            cert('due2', {}),
+            cert('due3', {}),
             cert('fresh', { due: false, reason: 'not due' }),
             cert('badtag', { hostnames: [], problem: 'The "hostnames" tag of badtag holds an invalid hostname' }),
             cert('mine', { source: 'imported', due: false, renewAfter: '2029-12-31T00:00:00.000Z', reason: 'imported; expires soon' }),
@@ -126,20 +166,34 @@ describe('the renewal', () => {
     expect(result.calls.filter((c) => c.kind === 'all')).toHaveLength(2);
     expect(result.inputsOf('startGatewayUpdate')).toHaveLength(1);
     expect(result.inputsOf('startGatewayUpdate')[0]?.force).toBe(true);
-    const report = result.output as { renewed: unknown[]; skipped: Array<{ certificateName: string }>; failed: Array<{ certificateName: string; error: string }>; expiringImported: Array<{ certificateName: string }>; gatewayRefreshed: boolean };
+    const report = result.output as {
+      renewed: unknown[];
+      skipped: Array<{ certificateName: string }>;
+      failed: Array<{ certificateName: string; error: string }>;
+      expiringImported: Array<{ certificateName: string }>;
+      gatewayRefreshed: boolean;
+    };
     expect(report.renewed).toHaveLength(3);
     expect(report.skipped.map((s) => s.certificateName)).toEqual(['fresh']);
     expect(report.failed).toEqual([expect.objectContaining({ certificateName: 'badtag', error: 'InvalidInput' })]);
     expect(report.expiringImported.map((s) => s.certificateName)).toEqual(['mine']);
     expect(report.gatewayRefreshed).toBe(true);
-    expect(result.lastStatus).toMatchObject({ status: 'Completed', error: 'SomeCertificatesFailed', message: '3 renewed, 1 not due, 1 failed, 1 imported near expiry' });
+    expect(result.lastStatus).toMatchObject({
+      status: 'Completed',
+      error: 'SomeCertificatesFailed',
+      message: '3 renewed, 1 not due, 1 failed, 1 imported near expiry',
+    });
   });
 
   it('ends Failed when the certificates cannot be listed', () => {
     const result = runOrchestrator(renewCertificatesOrchestrator, {
       name: Orchestrators.RenewCertificates,
       input: { force: true, refreshGateway: false, concurrency: 4, gateway: GATEWAY },
-      activities: { listManagedCertificates: () => { throw activityFailure('KeyVaultError', 'Listing certificates failed (HTTP 503)'); } },
+      activities: {
+        listManagedCertificates: () => {
+          throw activityFailure('KeyVaultError', 'Listing certificates failed (HTTP 503)');
+        },
+      },
     });
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'KeyVaultError' });
   });

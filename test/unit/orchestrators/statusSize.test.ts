@@ -31,7 +31,11 @@ describe('custom status stays under the 16 KB the host allows', () => {
       name: Orchestrators.IssueCertificates,
       input: { hostnames: hosts, gateway: GATEWAY },
       activities: gatewayActivities(),
-      subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => ({ result: { ok: false, code: 'ApplicationGatewayListenerShadowed', message: `${h} ${'x'.repeat(5000)}` } }) },
+      subOrchestrations: {
+        IssueCertificateOrchestrator: ({ hostname: h }) => ({
+          result: { ok: false, code: 'ApplicationGatewayListenerShadowed', message: `${h} ${'x'.repeat(5000)}` },
+        }),
+      },
     });
     expect(result.statuses.length).toBeGreaterThan(MAX_HOSTNAMES_PER_REQUEST_LIMIT);
     expect(longest(result.statuses)).toBeLessThanOrEqual(LIMIT_CODE_UNITS);
@@ -41,14 +45,25 @@ describe('custom status stays under the 16 KB the host allows', () => {
 
   it('for a renewal over 1,000 certificates, with failures', () => {
     const certs: ManagedCertificate[] = Array.from({ length: 1000 }, (_, i) => ({
-      certificateName: `c${i}`, hostnames: [longHostname(i)], source: 'acme', version: 'v1', thumbprint: 'T',
-      notBefore: '2029-01-01T00:00:00.000Z', notAfter: '2030-02-01T00:00:00.000Z', renewAfter: '2029-12-01T00:00:00.000Z', due: true, reason: 'due', pendingOperation: false,
+      certificateName: `c${i}`,
+      hostnames: [longHostname(i)],
+      source: 'acme',
+      version: 'v1',
+      thumbprint: 'T',
+      notBefore: '2029-01-01T00:00:00.000Z',
+      notAfter: '2030-02-01T00:00:00.000Z',
+      renewAfter: '2029-12-01T00:00:00.000Z',
+      due: true,
+      reason: 'due',
+      pendingOperation: false,
     }));
     const result = runOrchestrator(renewCertificatesOrchestrator, {
       name: Orchestrators.RenewCertificates,
       input: { force: false, refreshGateway: true, concurrency: 50, gateway: GATEWAY },
       activities: { listManagedCertificates: () => ({ ok: true, certificates: certs }), ...gatewayActivities() },
-      subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => ({ result: { ok: false, code: 'AcmeOrderInvalid', message: `${h} ${'y'.repeat(3000)}` } }) },
+      subOrchestrations: {
+        IssueCertificateOrchestrator: ({ hostname: h }) => ({ result: { ok: false, code: 'AcmeOrderInvalid', message: `${h} ${'y'.repeat(3000)}` } }),
+      },
     });
     expect(longest(result.statuses)).toBeLessThanOrEqual(LIMIT_CODE_UNITS);
     expect(result.lastStatus).toMatchObject({ status: 'Completed', counts: { renewed: 0, failed: 1000 } });
