@@ -4,15 +4,50 @@
  */
 import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { versionDates } from '../lib/adapters/keyVault';
+import { CERTIFICATES_PER_NAME_SET, NAME_SET_WINDOW_DAYS, nextIssuanceAllowed } from '../lib/caLimits';
 import { getConfig } from '../lib/config';
+import { AppError } from '../lib/errors';
+import { ErrorCodes } from '../lib/status';
 import type { Hostname } from '../lib/hostnames';
-import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
+import { batchInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/contracts';
 import { gatewayTarget } from './gatewayTarget';
 import { errorResponse, readBody } from './http';
 import { checkStatusResponse, managementPayload } from './managementUrls';
 import { conflictFor, isInstanceActive, startOrConflict } from './instanceStatus';
+
+/** 429 with the date another certificate may be issued, when any hostname has used the CA's week (lib/caLimits.ts). */
+async function quotaRefusal(hostnames: readonly Hostname[]): Promise<HttpResponseInit | undefined> {
+  const config = getConfig();
+  const now = new Date();
+  for (const hostname of hostnames) {
+    let next: Date | undefined;
+    try {
+      next = nextIssuanceAllowed(await versionDates(config, keyVaultCertificateName(hostname)), now);
+    } catch (error) {
+      const coded = error instanceof AppError ? error : undefined;
+      return errorResponse(
+        coded?.retryable === false ? 502 : 503,
+        coded?.code ?? 'ServiceUnavailable',
+        coded?.detail ?? 'Key Vault could not be read; try again shortly',
+      );
+    }
+    if (next) {
+      const response = errorResponse(
+        429,
+        ErrorCodes.AcmeRateLimited,
+        `${hostname} already has ${CERTIFICATES_PER_NAME_SET} certificates from the last ${NAME_SET_WINDOW_DAYS} days, the CA's limit for one name; another can be issued after ${next.toISOString()}`,
+      );
+      return {
+        ...response,
+        headers: { ...(response.headers as Record<string, string>), 'Retry-After': String(Math.max(1, Math.ceil((next.getTime() - now.getTime()) / 1000))) },
+      };
+    }
+  }
+  return undefined;
+}
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
   const body = await readBody(request);
@@ -32,6 +67,10 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
     const conflict = await conflictFor(client, hostname);
     if (conflict) return conflict;
   }
+
+  // The CA's weekly limit per exact name set, counted before anything is asked of the CA.
+  const quota = await quotaRefusal(hostnames);
+  if (quota) return quota;
 
   const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);
   if (mode === 'multiple' && (await isInstanceActive(client, instanceId))) {

@@ -9,9 +9,10 @@ import { certificateClient } from '../clients';
 import { AppError } from '../errors';
 import { Hostname, parseHostname } from '../hostnames';
 import { keyVaultCertificateName } from '../naming';
+import { CERTIFICATES_PER_NAME_SET, NAME_SET_WINDOW_DAYS, nextIssuanceAllowed } from '../caLimits';
 import { renewalDecision } from '../renewalPolicy';
 import { fetchRenewalWindow } from './acme/renewalInfo';
-import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError } from './keyVault';
+import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError, versionDates } from './keyVault';
 
 /** The `hostnames` tag, parsed at this edge; a hand-edited value that does not parse is reported, not guessed. */
 function parseHostnamesTag(certificateName: string, tag: string | undefined): { hostnames: Hostname[]; problem?: string } {
@@ -97,6 +98,22 @@ async function readCertificate(
     ...(config.renewal.beforeExpiryDays !== undefined ? { beforeExpiryDays: config.renewal.beforeExpiryDays } : {}),
   });
   const forced = source === 'acme' && forceAll;
+  // The CA's weekly limit per name set holds whether due or forced: renewing past it would be refused after validation.
+  const blockedUntil = source === 'acme' && (decision.due || forced) ? nextIssuanceAllowed(await versionDates(config, props.name), now) : undefined;
+  if (blockedUntil) {
+    const reason = `the CA's limit of ${CERTIFICATES_PER_NAME_SET} certificates per name in ${NAME_SET_WINDOW_DAYS} days is used up until ${blockedUntil.toISOString()}`;
+    return {
+      ...base,
+      version: complete.version,
+      thumbprint: x509.fingerprint.replace(/:/g, ''),
+      notBefore: notBefore.toISOString(),
+      notAfter: notAfter.toISOString(),
+      renewAfter: blockedUntil.toISOString(),
+      due: false,
+      reason,
+      pendingOperation,
+    };
+  }
   return {
     ...base,
     version: complete.version,

@@ -132,6 +132,18 @@ function versionOf(config: AppConfig, name: string, properties: CertificatePrope
   };
 }
 
+/** When each version of a certificate was created (none when it does not exist): what the CA's weekly limit counts. */
+export async function versionDates(config: AppConfig, name: string): Promise<Date[]> {
+  const dates: Date[] = [];
+  try {
+    for await (const v of certificateClient(config).listPropertiesOfCertificateVersions(name)) if (v.createdOn) dates.push(v.createdOn);
+  } catch (error) {
+    if ((error as RestLike).statusCode === 404) return [];
+    throw keyVaultError(`Listing the versions of ${name}`, error);
+  }
+  return dates;
+}
+
 /**
  * A given version of a certificate, when it exists and is enabled; `ImportedCertificateNotFound`
  * otherwise (deleted or disabled since the starter imported it).
