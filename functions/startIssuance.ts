@@ -7,7 +7,6 @@ import * as df from 'durable-functions';
 import { versionDates } from '../lib/adapters/keyVault';
 import { CERTIFICATES_PER_NAME_SET, NAME_SET_WINDOW_DAYS, nextIssuanceAllowed } from '../lib/caLimits';
 import { getConfig } from '../lib/config';
-import { AppError } from '../lib/errors';
 import { ErrorCodes } from '../lib/status';
 import type { Hostname } from '../lib/hostnames';
 import { batchInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
@@ -26,13 +25,9 @@ async function quotaRefusal(hostnames: readonly Hostname[]): Promise<HttpRespons
     let next: Date | undefined;
     try {
       next = nextIssuanceAllowed(await versionDates(config, keyVaultCertificateName(hostname)), now);
-    } catch (error) {
-      const coded = error instanceof AppError ? error : undefined;
-      return errorResponse(
-        coded?.retryable === false ? 502 : 503,
-        coded?.code ?? 'ServiceUnavailable',
-        coded?.detail ?? 'Key Vault could not be read; try again shortly',
-      );
+    } catch {
+      // Key Vault did not answer here: the run checks again before ordering, with its retries.
+      continue;
     }
     if (next) {
       const response = errorResponse(

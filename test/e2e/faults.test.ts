@@ -38,7 +38,7 @@ describe('fault 1: the CA rejects 30% of nonces', () => {
       const hosts = [randomHostname('n1'), randomHostname('n2'), randomHostname('n3')];
       const final = await issue(app(), hosts);
       expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
-      for (const h of hosts) expect(listenersFor(app(), h)).toHaveLength(1);
+      for (const h of hosts) expect(listenersFor(app(), h), JSON.stringify(final.output)).toHaveLength(1);
     });
   });
 });
