@@ -5,6 +5,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { installFakeFunctionsCore, DurableHarness, Registry } from '../host';
+import type { TimerLatenessOptions } from '../host/timerLateness';
 import { startLocalStack, LocalStack, LocalStackOptions } from './localStack';
 
 export interface AppOnStack {
@@ -19,6 +20,8 @@ export interface AppOnStackOptions extends LocalStackOptions {
   readonly crashAfterActivity?: (activityName: string, attempt: number) => boolean;
   /** See DurableHarnessOptions.timerMode. */
   readonly timerMode?: 'quiescent' | 'wallClock';
+  /** See DurableHarnessOptions.timerLateness: durable timers fire late, as on Azure Storage queues. */
+  readonly timerLateness?: TimerLatenessOptions;
 }
 
 export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
@@ -35,6 +38,7 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
     maxRealTimerDelayMs: 50,
     ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
     ...(options.timerMode ? { timerMode: options.timerMode } : {}),
+    ...(options.timerLateness ? { timerLateness: options.timerLateness } : {}),
   });
   return {
     stack,

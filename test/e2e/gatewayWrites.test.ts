@@ -36,7 +36,8 @@ let app: AppOnStack;
 let appId: string;
 
 beforeAll(async () => {
-  app = await startAppOnStack();
+  // Late timers (up to 30 s virtual): the write queue's polls and waits must not depend on exact timing.
+  app = await startAppOnStack({ timerLateness: { seed: 'gatewayWrites' } });
   appId = await appPrincipalId(app);
 });
 afterAll(async () => {

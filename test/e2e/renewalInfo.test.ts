@@ -30,7 +30,8 @@ describe('renewal follows the CA renewal window (ARI)', () => {
   let window: { start: Date; end: Date } | undefined;
   let restoreEndpoint: (() => void) | undefined;
   beforeAll(async () => {
-    app = await startAppOnStack();
+    // Late timers (up to 30 s virtual, as on Azure Storage queues): the ARI window logic must not depend on exact timing.
+    app = await startAppOnStack({ timerLateness: { seed: 'renewalInfo' } });
     proxy = await startAcmeProxy({ ca: loadCa(), upstreamDirectoryUrl: app.stack.pebble.directoryUrl });
     proxy.offerRenewalInfo(() => window);
     restoreEndpoint = withSetting('AcmeEndpoint', proxy.directoryUrl);
