@@ -4,29 +4,12 @@
  * durable-functions' own replay engine (fixtures/entityApp.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DurableHarness, installFakeFunctionsCore, type DurableHarnessOptions, type HistoryEvent, type Registry } from '../../devstack/host';
+import { describe, expect, it } from 'vitest';
+import type { HistoryEvent } from '../../devstack/host';
+import { harnessSuite } from './fixtures/harnessSuite';
 
-type EntityApp = typeof import('./fixtures/entityApp');
-
-let registry: Registry;
-let app: EntityApp;
-const harnesses: DurableHarness[] = [];
-
-beforeAll(async () => {
-  registry = installFakeFunctionsCore();
-  app = await import('./fixtures/entityApp');
-});
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-function harness(options: Partial<DurableHarnessOptions> = {}): DurableHarness {
-  const h = new DurableHarness({ registry, startTime: new Date('2030-01-01T00:00:00Z'), ...options });
-  harnesses.push(h);
-  return h;
-}
+const suite = harnessSuite(() => import('./fixtures/entityApp'));
+const harness = suite.harness;
 
 const counter = (key: string) => ({ name: 'entCounter', key });
 const EventSent = 14;
@@ -35,7 +18,7 @@ const EventRaised = 15;
 /** Per batch (invocation) of one entity: when its first operation started and its last ended. */
 function batchesOf(key: string): Array<{ invocationId: string; size: number; start: number; end: number }> {
   const byInvocation = new Map<string, { invocationId: string; size: number; start: number; end: number }>();
-  for (const op of app.operationsOf(key)) {
+  for (const op of suite.app.operationsOf(key)) {
     const batch = byInvocation.get(op.invocationId) ?? { invocationId: op.invocationId, size: 0, start: op.start, end: op.end };
     batch.size++;
     batch.start = Math.min(batch.start, op.start);
@@ -47,14 +30,14 @@ function batchesOf(key: string): Array<{ invocationId: string; size: number; sta
 
 describe('DurableHarness entities', () => {
   it('registers entities through df.app.entity with an entityTrigger binding', () => {
-    expect(registry.get(app.Names.counter)?.triggerType).toBe('entityTrigger');
-    expect(registry.get(app.Names.relay)?.triggerType).toBe('entityTrigger');
+    expect(suite.registry.get(suite.app.Names.counter)?.triggerType).toBe('entityTrigger');
+    expect(suite.registry.get(suite.app.Names.relay)?.triggerType).toBe('entityTrigger');
   });
 
   it('serializes concurrent calls: 10 callers see 10 distinct values, the counter ends at 10, batches of the entity never overlap', async () => {
     const h = harness();
     const key = randomUUID();
-    const ids = await Promise.all(Array.from({ length: 10 }, () => h.startNew(app.Names.addOnce, { input: { key } })));
+    const ids = await Promise.all(Array.from({ length: 10 }, () => h.startNew(suite.app.Names.addOnce, { input: { key } })));
     const outputs = await Promise.all(ids.map(async (id) => (await h.waitForCompletion(id)).output as number));
 
     expect([...outputs].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -71,7 +54,7 @@ describe('DurableHarness entities', () => {
   it('holds at most maxEntityOperationBatchSize operations in one batch', async () => {
     const h = harness({ maxEntityOperationBatchSize: 2 });
     const key = randomUUID();
-    const ids = await Promise.all(Array.from({ length: 6 }, () => h.startNew(app.Names.addOnce, { input: { key } })));
+    const ids = await Promise.all(Array.from({ length: 6 }, () => h.startNew(suite.app.Names.addOnce, { input: { key } })));
     for (const id of ids) await h.waitForCompletion(id);
     expect(h.getEntity(counter(key)).state).toBe(6);
     const sizes = batchesOf(key).map((b) => b.size);
@@ -85,7 +68,7 @@ describe('DurableHarness entities', () => {
   it('writes EventSent (task id, request with its id) and answers with EventRaised named by that id', async () => {
     const h = harness();
     const key = randomUUID();
-    const id = await h.startNew(app.Names.addOnce, { input: { key } });
+    const id = await h.startNew(suite.app.Names.addOnce, { input: { key } });
     const { history, output } = await h.waitForCompletion(id);
     expect(output).toBe(1);
 
@@ -103,7 +86,7 @@ describe('DurableHarness entities', () => {
   it('returns an operation that throws to its caller as an error, and keeps its state change (a batch is not rolled back)', async () => {
     const h = harness();
     const key = randomUUID();
-    const id = await h.startNew(app.Names.failingCalls, { input: { key } });
+    const id = await h.startNew(suite.app.Names.failingCalls, { input: { key } });
     const status = await h.waitForCompletion(id);
 
     expect(status.runtimeStatus).toBe('Completed');
@@ -126,13 +109,13 @@ describe('DurableHarness entities', () => {
   it("delivers signals from orchestrations, from entities and from durable clients; one sender's messages arrive in order", async () => {
     const h = harness();
     const key = randomUUID();
-    const id = await h.startNew(app.Names.signalThenGet, { input: { key } });
+    const id = await h.startNew(suite.app.Names.signalThenGet, { input: { key } });
     // The signal sent before the call is processed before it.
     expect((await h.waitForCompletion(id)).output).toBeGreaterThanOrEqual(5);
     await h.waitForIdle();
     // 5 (orchestration) + 7 (relayed by the relay entity) + 100 (signalled as the orchestration ended).
     expect(h.getEntity(counter(key))).toEqual({ exists: true, state: 112 });
-    expect(h.getEntity({ name: app.Names.relay, key })).toEqual({ exists: true, state: 1 });
+    expect(h.getEntity({ name: suite.app.Names.relay, key })).toEqual({ exists: true, state: 1 });
     const sent = h.getStatus(id).history.filter((e) => e.EventType === EventSent);
     expect(sent.map((e) => [e.EventId, e.InstanceId])).toEqual([
       [0, `@entcounter@${key}`],
@@ -151,19 +134,19 @@ describe('DurableHarness entities', () => {
     const h = harness();
     const key = randomUUID();
     const url = `http://localhost:7071/api/counters/${key}`;
-    expect((await h.callHttp(app.Names.entityHttp, { method: 'GET', url })).json()).toEqual({ exists: false, state: null });
-    expect((await h.callHttp(app.Names.entityHttp, { method: 'POST', url, body: { amount: 3 } })).status).toBe(202);
+    expect((await h.callHttp(suite.app.Names.entityHttp, { method: 'GET', url })).json()).toEqual({ exists: false, state: null });
+    expect((await h.callHttp(suite.app.Names.entityHttp, { method: 'POST', url, body: { amount: 3 } })).status).toBe(202);
     await h.waitForIdle();
-    expect((await h.callHttp(app.Names.entityHttp, { method: 'GET', url })).json()).toEqual({ exists: true, state: 3 });
+    expect((await h.callHttp(suite.app.Names.entityHttp, { method: 'GET', url })).json()).toEqual({ exists: true, state: 3 });
   });
 
   it('drops a call to an entity with no entity function, as the extension does: nothing is sent and the orchestration waits forever', async () => {
     // CallEntityAsync's check faults the call's task, which OutOfProcOrchestrationShim ignores (taskDispatch.ts).
     const h = harness();
-    const id = await h.startNew(app.Names.callUnknown);
+    const id = await h.startNew(suite.app.Names.callUnknown);
     await expect(h.waitForCompletion(id, { timeoutMs: 300 })).rejects.toThrow(
       `task 0 never completes: the extension dropped the call to entity call 'get': The function 'entnosuchentity' doesn't exist, is disabled, or is not an entity function. ` +
-        `Additional info: The following are the known entity functions: '${app.Names.counter}', '${app.Names.relay}'.`,
+        `Additional info: The following are the known entity functions: '${suite.app.Names.counter}', '${suite.app.Names.relay}'.`,
     );
     const status = h.getStatus(id);
     expect(status.runtimeStatus).toBe('Running');
@@ -172,13 +155,13 @@ describe('DurableHarness entities', () => {
 
   it('keeps an entity call pending across a host crash after an activity: the replay reads it from history, nothing is lost or sent twice', async () => {
     const key = randomUUID();
-    const h = harness({ crashAfterActivity: (name, attempt) => name === app.Names.countRun && attempt === 1 });
-    const status = await h.waitForCompletion(await h.startNew(app.Names.crashy, { input: key }));
+    const h = harness({ crashAfterActivity: (name, attempt) => name === suite.app.Names.countRun && attempt === 1 });
+    const status = await h.waitForCompletion(await h.startNew(suite.app.Names.crashy, { input: key }));
 
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toEqual({ added: 1, run: 2, again: 1 });
-    expect(app.runs.get(key)).toBe(2);
-    expect(app.operationsOf(key).map((o) => o.operation)).toEqual(['add', 'get']);
+    expect(suite.app.runs.get(key)).toBe(2);
+    expect(suite.app.operationsOf(key).map((o) => o.operation)).toEqual(['add', 'get']);
     expect(h.getEntity(counter(key))).toEqual({ exists: true, state: 1 });
     expect(status.history.filter((e) => e.EventType === EventSent)).toHaveLength(2);
     expect(status.history.filter((e) => e.EventType === EventRaised)).toHaveLength(2);
@@ -189,20 +172,20 @@ describe('DurableHarness entities', () => {
   it('runs a batch again after a host crash before its commit: the state changes once and the caller gets one answer', async () => {
     const key = randomUUID();
     const h = harness({ crashAfterEntityBatch: (entity, attempt) => entity.key === key && attempt === 1 });
-    const status = await h.waitForCompletion(await h.startNew(app.Names.addOnce, { input: { key } }));
+    const status = await h.waitForCompletion(await h.startNew(suite.app.Names.addOnce, { input: { key } }));
 
     expect(status.output).toBe(1);
     expect(h.getEntity(counter(key))).toEqual({ exists: true, state: 1 });
     // The handler ran twice (the first batch's effects were lost with the host), from the same state.
-    expect(app.operationsOf(key).map((o) => o.operation)).toEqual(['add', 'add']);
-    expect(new Set(app.operationsOf(key).map((o) => o.invocationId)).size).toBe(2);
+    expect(suite.app.operationsOf(key).map((o) => o.operation)).toEqual(['add', 'add']);
+    expect(new Set(suite.app.operationsOf(key).map((o) => o.invocationId)).size).toBe(2);
     expect(status.history.filter((e) => e.EventType === EventRaised)).toHaveLength(1);
   });
 
   it('stops an entity loudly when it signals an entity no function serves', async () => {
     const h = harness();
     const key = randomUUID();
-    await h.signalEntity({ name: app.Names.relay, key }, 'forward', { key, amount: 1, target: 'entNowhere' });
+    await h.signalEntity({ name: suite.app.Names.relay, key }, 'forward', { key, amount: 1, target: 'entNowhere' });
     await expect(h.waitForIdle()).rejects.toThrow(/@entrelay@.* signalled @entnowhere@.*doesn't exist, is disabled, or is not an entity function/);
   });
 

@@ -3,36 +3,12 @@
  * schema they need: V4, what the extension bundle delivers today (devstack/host/schema.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_OUT_OF_PROC_SCHEMA,
-  DurableHarness,
-  installFakeFunctionsCore,
-  ReplaySchema,
-  type DurableHarnessOptions,
-  type Registry,
-} from '../../devstack/host';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OUT_OF_PROC_SCHEMA, ReplaySchema } from '../../devstack/host';
+import { harnessSuite } from './fixtures/harnessSuite';
 
-type EntityApp = typeof import('./fixtures/entityApp');
-
-let registry: Registry;
-let app: EntityApp;
-const harnesses: DurableHarness[] = [];
-
-beforeAll(async () => {
-  registry = installFakeFunctionsCore();
-  app = await import('./fixtures/entityApp');
-});
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-function harness(options: Partial<DurableHarnessOptions> = {}): DurableHarness {
-  const h = new DurableHarness({ registry, startTime: new Date('2030-01-01T00:00:00Z'), ...options });
-  harnesses.push(h);
-  return h;
-}
+const suite = harnessSuite(() => import('./fixtures/entityApp'));
+const harness = suite.harness;
 
 const counter = (key: string) => ({ name: 'entCounter', key });
 const EventSent = 14;
@@ -46,15 +22,15 @@ describe('DurableHarness entity locks (schema V4)', () => {
     const h = harness();
     const key = randomUUID();
     const sections = ['a', 'b', 'c'];
-    const locked = await Promise.all(sections.map((by) => h.startNew(app.Names.lockedIncrement, { input: { key, by } })));
-    const plain = await Promise.all([1, 2].map(() => h.startNew(app.Names.addOnce, { input: { key } })));
+    const locked = await Promise.all(sections.map((by) => h.startNew(suite.app.Names.lockedIncrement, { input: { key, by } })));
+    const plain = await Promise.all([1, 2].map(() => h.startNew(suite.app.Names.addOnce, { input: { key } })));
     for (const id of [...locked, ...plain]) expect((await h.waitForCompletion(id)).runtimeStatus).toBe('Completed');
     // Released in `finally`: the orchestration no longer holds locks when it returns.
     for (const id of locked) expect(h.getStatus(id).output).toBe(false);
 
     // Three read-pause-write increments and two adds: 5, which only holds if no write was lost.
     expect(h.getEntity(counter(key)).state).toBe(5);
-    const log = app
+    const log = suite.app
       .operationsOf(key)
       .map((o) => ({ operation: o.operation, by: typeof o.input === 'object' && o.input ? (o.input as { by: string }).by : o.input }));
     for (const by of sections) {
@@ -72,28 +48,28 @@ describe('DurableHarness entity locks (schema V4)', () => {
   it('releases the locks of an orchestration that completes holding them', async () => {
     const h = harness();
     const key = randomUUID();
-    const holder = await h.startNew(app.Names.lockAndReturn, { input: { key } });
+    const holder = await h.startNew(suite.app.Names.lockAndReturn, { input: { key } });
     expect((await h.waitForCompletion(holder)).output).toBe('returned holding the lock');
     const sent = h.getStatus(holder).history.filter((e) => e.EventType === EventSent);
     expect(sent.map((e) => [e.EventId, e.Name])).toEqual([
       [0, 'op'],
       [1, 'release'],
     ]);
-    expect((await h.waitForCompletion(await h.startNew(app.Names.addOnce, { input: { key } }))).output).toBe(1);
+    expect((await h.waitForCompletion(await h.startNew(suite.app.Names.addOnce, { input: { key } }))).output).toBe(1);
   });
 
   it('keeps the locks of an orchestration that fails without releasing them; a release in `finally` still goes out', async () => {
     const h = harness();
     const released = randomUUID();
-    const failed = await h.waitForCompletion(await h.startNew(app.Names.lockAndFail, { input: { key: released, release: true } }));
+    const failed = await h.waitForCompletion(await h.startNew(suite.app.Names.lockAndFail, { input: { key: released, release: true } }));
     expect(failed.runtimeStatus).toBe('Failed');
     expect(String(failed.output)).toContain('failed inside the critical section');
-    expect((await h.waitForCompletion(await h.startNew(app.Names.addOnce, { input: { key: released } }))).output).toBe(1);
+    expect((await h.waitForCompletion(await h.startNew(suite.app.Names.addOnce, { input: { key: released } }))).output).toBe(1);
 
     // TaskOrchestrationShim releases leftover locks only after a successful end.
     const kept = randomUUID();
-    expect((await h.waitForCompletion(await h.startNew(app.Names.lockAndFail, { input: { key: kept, release: false } }))).runtimeStatus).toBe('Failed');
-    const blocked = await h.startNew(app.Names.addOnce, { input: { key: kept } });
+    expect((await h.waitForCompletion(await h.startNew(suite.app.Names.lockAndFail, { input: { key: kept, release: false } }))).runtimeStatus).toBe('Failed');
+    const blocked = await h.startNew(suite.app.Names.addOnce, { input: { key: kept } });
     await expect(h.waitForCompletion(blocked, { timeoutMs: 300 })).rejects.toThrow(/locked by/);
     expect(h.getStatus(blocked).runtimeStatus).toBe('Running');
     expect(h.getEntity(counter(kept)).exists).toBe(false);
@@ -101,7 +77,7 @@ describe('DurableHarness entity locks (schema V4)', () => {
 
   it("fails an orchestration that breaks a locking rule with the library's LockingRulesViolationError", async () => {
     const h = harness();
-    const status = await h.waitForCompletion(await h.startNew(app.Names.lockRuleBreaker, { input: { key: randomUUID() } }));
+    const status = await h.waitForCompletion(await h.startNew(suite.app.Names.lockRuleBreaker, { input: { key: randomUUID() } }));
     expect(status.runtimeStatus).toBe('Failed');
     expect(String(status.output)).toContain('Cannot call an entity from within a critical section unless it is one of the locked entities.');
   });
@@ -111,13 +87,13 @@ describe('DurableHarness with an extension before 3.13 (schema V3)', () => {
   it("fails lock with the library's own error and still runs plain entity calls", async () => {
     const h = harness({ outOfProcSchemaVersion: ReplaySchema.V3 });
     const key = randomUUID();
-    const status = await h.waitForCompletion(await h.startNew(app.Names.lockedIncrement, { input: { key, by: 'x' } }));
+    const status = await h.waitForCompletion(await h.startNew(suite.app.Names.lockedIncrement, { input: { key, by: 'x' } }));
     expect(status.runtimeStatus).toBe('Failed');
     expect(status.output).toBe(
-      `Orchestrator function '${app.Names.lockedIncrement}' failed: lock requires a Durable Functions extension that supports OOProc schema V4 or higher ` +
+      `Orchestrator function '${suite.app.Names.lockedIncrement}' failed: lock requires a Durable Functions extension that supports OOProc schema V4 or higher ` +
         '(this extension supports up to V3). Please upgrade the Microsoft.Azure.WebJobs.Extensions.DurableTask package.',
     );
-    expect((await h.waitForCompletion(await h.startNew(app.Names.addOnce, { input: { key } }))).output).toBe(1);
+    expect((await h.waitForCompletion(await h.startNew(suite.app.Names.addOnce, { input: { key } }))).output).toBe(1);
   });
 
   it('refuses a schema the extension never advertised', () => {

@@ -3,29 +3,11 @@
  * extension counts it) and a replay that does not match the history (DTFx's determinism check),
  * with the host's messages (devstack/host/hostRules.ts, replayCheck.ts).
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DurableHarness, installFakeFunctionsCore, type DurableHarnessOptions, type Registry } from '../../devstack/host';
+import { describe, expect, it } from 'vitest';
+import { harnessSuite } from './fixtures/harnessSuite';
 
-type StrictApp = typeof import('./fixtures/strictApp');
-
-let registry: Registry;
-let app: StrictApp;
-const harnesses: DurableHarness[] = [];
-
-beforeAll(async () => {
-  registry = installFakeFunctionsCore();
-  app = await import('./fixtures/strictApp');
-});
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-function harness(options: Partial<DurableHarnessOptions> = {}): DurableHarness {
-  const h = new DurableHarness({ registry, startTime: new Date('2030-01-01T00:00:00Z'), ...options });
-  harnesses.push(h);
-  return h;
-}
+const suite = harnessSuite(() => import('./fixtures/strictApp'));
+const harness = suite.harness;
 
 /** MessagePayloadDataConverter: `(int)(UTF-16 bytes / 1024.0) > 16` fails, so 8,703 code units pass and 8,704 fail. */
 const LARGEST_UNITS = 8_703;
@@ -35,8 +17,8 @@ const ASK = 'Was a change made to the orchestrator code after this instance had 
 describe('custom status over 16 KB', () => {
   it("accepts a status whose JSON is 8,703 UTF-16 code units and fails the orchestration at 8,704, with the extension's message", async () => {
     const h = harness();
-    const under = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS } });
-    const over = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS + 1 } });
+    const under = await h.startNew(suite.app.Names.status, { input: { units: LARGEST_UNITS } });
+    const over = await h.startNew(suite.app.Names.status, { input: { units: LARGEST_UNITS + 1 } });
 
     const accepted = await h.waitForCompletion(under);
     expect(accepted.runtimeStatus).toBe('Completed');
@@ -44,31 +26,31 @@ describe('custom status over 16 KB', () => {
 
     const refused = await h.waitForCompletion(over);
     expect(refused.runtimeStatus).toBe('Failed');
-    expect(refused.output).toBe(`Orchestrator function '${app.Names.status}' failed: ${tooLarge(17)}`);
+    expect(refused.output).toBe(`Orchestrator function '${suite.app.Names.status}' failed: ${tooLarge(17)}`);
     // SetCustomStatus threw before it stored anything: the instance has no status.
     expect(refused.customStatus).toBeUndefined();
   });
 
   it('counts UTF-16 code units, not UTF-8 bytes: 8,701 × "€" pass (26 KB of UTF-8), 4,351 × "😀" (two units each) fail', async () => {
     const h = harness();
-    const euros = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS, char: '€' } });
-    const emoji = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS + 1, char: '😀' } });
+    const euros = await h.startNew(suite.app.Names.status, { input: { units: LARGEST_UNITS, char: '€' } });
+    const emoji = await h.startNew(suite.app.Names.status, { input: { units: LARGEST_UNITS + 1, char: '😀' } });
 
     const accepted = await h.waitForCompletion(euros);
     expect(accepted.runtimeStatus).toBe('Completed');
     expect(Buffer.byteLength(JSON.stringify(accepted.customStatus), 'utf8')).toBeGreaterThan(26_000);
-    expect((await h.waitForCompletion(emoji)).output).toBe(`Orchestrator function '${app.Names.status}' failed: ${tooLarge(17)}`);
+    expect((await h.waitForCompletion(emoji)).output).toBe(`Orchestrator function '${suite.app.Names.status}' failed: ${tooLarge(17)}`);
   });
 
   it('rounds the size down and groups thousands as .NET does: a 1 MB status is "1,024 KB"', async () => {
     const h = harness();
-    const id = await h.startNew(app.Names.status, { input: { units: 512 * 1024 } });
-    expect((await h.waitForCompletion(id)).output).toBe(`Orchestrator function '${app.Names.status}' failed: ${tooLarge(1024).replace('1024', '1,024')}`);
+    const id = await h.startNew(suite.app.Names.status, { input: { units: 512 * 1024 } });
+    expect((await h.waitForCompletion(id)).output).toBe(`Orchestrator function '${suite.app.Names.status}' failed: ${tooLarge(1024).replace('1024', '1,024')}`);
   });
 
   it('reports the bare message when the orchestrator threw too (the shim replays inside its catch block)', async () => {
     const h = harness();
-    const id = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS + 1, thenThrow: true } });
+    const id = await h.startNew(suite.app.Names.status, { input: { units: LARGEST_UNITS + 1, thenThrow: true } });
     expect((await h.waitForCompletion(id)).output).toBe(tooLarge(17));
   });
 
@@ -77,11 +59,11 @@ describe('custom status over 16 KB', () => {
     // before it replays any action; DTFx then replays TaskScheduled 0 against an empty schedule), not
     // observed on a real host.
     const h = harness();
-    const id = await h.startNew(app.Names.status, { input: { units: LARGEST_UNITS + 1, afterActivity: true } });
+    const id = await h.startNew(suite.app.Names.status, { input: { units: LARGEST_UNITS + 1, afterActivity: true } });
     const status = await h.waitForCompletion(id);
     expect(status.runtimeStatus).toBe('Failed');
     expect(status.output).toBe(
-      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 0 and name '${app.Names.count}' ` +
+      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 0 and name '${suite.app.Names.count}' ` +
         `(version ''), but the current replay execution hasn't (yet?) scheduled this task. ${ASK}`,
     );
   });
@@ -90,15 +72,15 @@ describe('custom status over 16 KB', () => {
 describe('non-deterministic replays', () => {
   async function flipped(mode: import('./fixtures/strictApp').FlipMode) {
     const h = harness();
-    return h.waitForCompletion(await h.startNew(app.Names.flip, { input: mode }));
+    return h.waitForCompletion(await h.startNew(suite.app.Names.flip, { input: mode }));
   }
 
   it("fails an orchestrator that calls another activity on replay (a module-level counter), with NonDeterministicOrchestrationException's message", async () => {
     const status = await flipped('name');
     expect(status.runtimeStatus).toBe('Failed');
     expect(status.output).toBe(
-      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence number 0 named '${app.Names.count}', ` +
-        `but the current orchestration replay instead scheduled an activity task named '${app.Names.other}' with this sequence number.  ${ASK}`,
+      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence number 0 named '${suite.app.Names.count}', ` +
+        `but the current orchestration replay instead scheduled an activity task named '${suite.app.Names.other}' with this sequence number.  ${ASK}`,
     );
     // The failing replay ends the history; the activity's result was never used.
     expect(status.history.filter((e) => e.EventType === 4)).toHaveLength(1);
@@ -106,28 +88,28 @@ describe('non-deterministic replays', () => {
 
   it('fails a replay that produces another kind of action under a recorded id', async () => {
     expect((await flipped('kind')).output).toBe(
-      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence number 0 named '${app.Names.count}', ` +
+      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence number 0 named '${suite.app.Names.count}', ` +
         `but the current orchestration replay instead produced a CreateTimerOrchestratorAction action with this sequence number. ${ASK}`,
     );
   });
 
   it('fails a replay that no longer schedules a recorded task, even one that returns at once', async () => {
     expect((await flipped('missing')).output).toBe(
-      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 0 and name '${app.Names.count}' ` +
+      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 0 and name '${suite.app.Names.count}' ` +
         `(version ''), but the current replay execution hasn't (yet?) scheduled this task. ${ASK}`,
     );
   });
 
   it('fails a replay that awaits one by one what the first run scheduled together: the second task is not scheduled yet when its TaskScheduled replays', async () => {
     expect((await flipped('sequential')).output).toBe(
-      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 1 and name '${app.Names.other}' ` +
+      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 1 and name '${suite.app.Names.other}' ` +
         `(version ''), but the current replay execution hasn't (yet?) scheduled this task. ${ASK}`,
     );
   });
 
   it('tells a parent the child failed with that message', async () => {
     const h = harness();
-    const id = await h.startNew(app.Names.caller, { input: { child: app.Names.flip, childId: 'flip-child-of-caller', childInput: 'name' } });
+    const id = await h.startNew(suite.app.Names.caller, { input: { child: suite.app.Names.flip, childId: 'flip-child-of-caller', childInput: 'name' } });
     const status = await h.waitForCompletion(id);
     expect(status.runtimeStatus).toBe('Failed');
     expect(String(status.output)).toContain('Non-Deterministic workflow detected');

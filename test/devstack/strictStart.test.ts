@@ -5,29 +5,12 @@
  * that do not exist are dropped and never complete.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DurableHarness, HarnessError, installFakeFunctionsCore, type DurableHarnessOptions, type Registry } from '../../devstack/host';
+import { describe, expect, it, vi } from 'vitest';
+import { HarnessError } from '../../devstack/host';
+import { harnessSuite } from './fixtures/harnessSuite';
 
-type StrictApp = typeof import('./fixtures/strictApp');
-
-let registry: Registry;
-let app: StrictApp;
-const harnesses: DurableHarness[] = [];
-
-beforeAll(async () => {
-  registry = installFakeFunctionsCore();
-  app = await import('./fixtures/strictApp');
-});
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-function harness(options: Partial<DurableHarnessOptions> = {}): DurableHarness {
-  const h = new DurableHarness({ registry, startTime: new Date('2030-01-01T00:00:00Z'), ...options });
-  harnesses.push(h);
-  return h;
-}
+const suite = harnessSuite(() => import('./fixtures/strictApp'));
+const harness = suite.harness;
 
 const startUrl = (orchestrator: string, id = '') => `http://localhost:7071/api/strict/${orchestrator}${id ? `/${id}` : ''}`;
 const EventType = { ExecutionStarted: 0, TaskScheduled: 4, SubOrchestrationInstanceCreated: 7 } as const;
@@ -36,10 +19,10 @@ describe('starting an instance whose id exists', () => {
   it("refuses a Running id: the durable client's startNew rejects with the HTTP 500 the extension answers", async () => {
     const h = harness();
     const id = `dup-${randomUUID()}`;
-    expect((await h.callHttp(app.Names.start, { method: 'POST', url: startUrl(app.Names.waiter, id), body: { n: 1 } })).status).toBe(202);
+    expect((await h.callHttp(suite.app.Names.start, { method: 'POST', url: startUrl(suite.app.Names.waiter, id), body: { n: 1 } })).status).toBe(202);
     await vi.waitFor(() => expect(h.getStatus(id).runtimeStatus).toBe('Running'));
 
-    const second = await h.callHttp(app.Names.start, { method: 'POST', url: startUrl(app.Names.waiter, id), body: { n: 2 } });
+    const second = await h.callHttp(suite.app.Names.start, { method: 'POST', url: startUrl(suite.app.Names.waiter, id), body: { n: 2 } });
     expect(second.status).toBe(502);
     const clientError = (second.json() as { clientError: string }).clientError;
     const prefix = 'The operation failed with an unexpected status code: 500. Details: ';
@@ -53,39 +36,39 @@ describe('starting an instance whose id exists', () => {
     // The running instance is untouched.
     expect(h.getStatus(id)).toMatchObject({ runtimeStatus: 'Running', input: { n: 1 } });
     // A starter that does not catch it answers the host's bare 500.
-    expect((await h.callHttp(app.Names.startBare, { method: 'POST', url: `http://localhost:7071/api/strict-bare/${app.Names.waiter}/${id}` })).status).toBe(
-      500,
-    );
+    expect(
+      (await h.callHttp(suite.app.Names.startBare, { method: 'POST', url: `http://localhost:7071/api/strict-bare/${suite.app.Names.waiter}/${id}` })).status,
+    ).toBe(500);
   });
 
   it("refuses a Pending id too (started, not yet run), through the harness's own startNew", async () => {
     const h = harness();
     const id = `pending-${randomUUID()}`;
-    const first = h.startNew(app.Names.waiter, { instanceId: id });
-    await expect(h.startNew(app.Names.waiter, { instanceId: id })).rejects.toThrow('An Orchestration instance with the status Pending already exists.');
+    const first = h.startNew(suite.app.Names.waiter, { instanceId: id });
+    await expect(h.startNew(suite.app.Names.waiter, { instanceId: id })).rejects.toThrow('An Orchestration instance with the status Pending already exists.');
     await first;
     await vi.waitFor(() => expect(h.getStatus(id).runtimeStatus).toBe('Running'));
-    await expect(h.startNew(app.Names.waiter, { instanceId: id })).rejects.toThrow('An Orchestration instance with the status Running already exists.');
+    await expect(h.startNew(suite.app.Names.waiter, { instanceId: id })).rejects.toThrow('An Orchestration instance with the status Running already exists.');
   });
 
   it('overwrites a Completed, Failed or Terminated id: a new execution with a fresh history', async () => {
     const h = harness();
     const completed = `done-${randomUUID()}`;
-    await h.startNew(app.Names.quick, { instanceId: completed, input: 'first' });
+    await h.startNew(suite.app.Names.quick, { instanceId: completed, input: 'first' });
     expect((await h.waitForCompletion(completed)).runtimeStatus).toBe('Completed');
     const failed = `failed-${randomUUID()}`;
-    await h.startNew(app.Names.signalUnknown, { instanceId: failed });
+    await h.startNew(suite.app.Names.signalUnknown, { instanceId: failed });
     expect((await h.waitForCompletion(failed)).runtimeStatus).toBe('Failed');
     const terminated = `terminated-${randomUUID()}`;
-    await h.startNew(app.Names.waiter, { instanceId: terminated });
+    await h.startNew(suite.app.Names.waiter, { instanceId: terminated });
     await h.terminate(terminated, 'stop');
     expect((await h.waitForCompletion(terminated)).runtimeStatus).toBe('Terminated');
 
     for (const id of [completed, failed, terminated]) {
-      const response = await h.callHttp(app.Names.start, { method: 'POST', url: startUrl(app.Names.quick, id), body: { again: id } });
+      const response = await h.callHttp(suite.app.Names.start, { method: 'POST', url: startUrl(suite.app.Names.quick, id), body: { again: id } });
       expect(response.status, id).toBe(202);
       const status = await h.waitForCompletion(id);
-      expect(status, id).toMatchObject({ name: app.Names.quick, runtimeStatus: 'Completed', output: { ranAs: id, input: { again: id } } });
+      expect(status, id).toMatchObject({ name: suite.app.Names.quick, runtimeStatus: 'Completed', output: { ranAs: id, input: { again: id } } });
       expect(
         status.history.filter((e) => e.EventType === EventType.ExecutionStarted),
         id,
@@ -95,16 +78,16 @@ describe('starting an instance whose id exists', () => {
 
   it("answers 400 with the extension's ArgumentException for an unknown orchestrator or an id the client refuses", async () => {
     const h = harness();
-    const unknown = await h.callHttp(app.Names.start, { method: 'POST', url: startUrl('strictNoSuchOrchestrator'), body: {} });
+    const unknown = await h.callHttp(suite.app.Names.start, { method: 'POST', url: startUrl('strictNoSuchOrchestrator'), body: {} });
     const details = JSON.parse((unknown.json() as { clientError: string }).clientError.replace(/^.*?Details: /, '')) as Record<string, string>;
     expect(details).toMatchObject({ Message: 'One or more of the arguments submitted is incorrect', ExceptionType: 'System.ArgumentException' });
     expect(details.ExceptionMessage).toMatch(
       /^The function 'strictNoSuchOrchestrator' doesn't exist, is disabled, or is not an orchestrator function\. Additional info: The following are the known orchestrator functions: 'strictStatus', /,
     );
-    await expect(h.startNew(app.Names.quick, { instanceId: '@entity-like' })).rejects.toThrow(
+    await expect(h.startNew(suite.app.Names.quick, { instanceId: '@entity-like' })).rejects.toThrow(
       "instanceId (Parameter 'Orchestration instance ids must not start with @.')",
     );
-    await expect(h.startNew(app.Names.quick, { instanceId: 'x'.repeat(257) })).rejects.toThrow('Instance ID lengths must not exceed 256 characters.');
+    await expect(h.startNew(suite.app.Names.quick, { instanceId: 'x'.repeat(257) })).rejects.toThrow('Instance ID lengths must not exceed 256 characters.');
   });
 });
 
@@ -112,20 +95,22 @@ describe('sub-orchestration ids', () => {
   it("replaces a Running instance that has the child's id: no de-duplication for sub-orchestrations", async () => {
     const h = harness();
     const shared = `shared-${randomUUID()}`;
-    await h.startNew(app.Names.waiter, { instanceId: shared, input: 'old' });
+    await h.startNew(suite.app.Names.waiter, { instanceId: shared, input: 'old' });
     await vi.waitFor(() => expect(h.getStatus(shared).runtimeStatus).toBe('Running'));
 
-    const parent = await h.startNew(app.Names.caller, { input: { child: app.Names.quick, childId: shared, childInput: 'new' } });
+    const parent = await h.startNew(suite.app.Names.caller, { input: { child: suite.app.Names.quick, childId: shared, childInput: 'new' } });
     expect((await h.waitForCompletion(parent)).output).toEqual({ ranAs: shared, input: 'new' });
     const child = h.getStatus(shared);
-    expect(child).toMatchObject({ name: app.Names.quick, runtimeStatus: 'Completed', input: 'new' });
-    expect(child.history.some((e) => e.EventType === EventType.ExecutionStarted && e.Name === app.Names.waiter)).toBe(false);
-    expect(h.logs.some((l) => l.level === 'harness' && l.message.includes(`instance ${shared} (${app.Names.waiter}, Running) is overwritten`))).toBe(true);
+    expect(child).toMatchObject({ name: suite.app.Names.quick, runtimeStatus: 'Completed', input: 'new' });
+    expect(child.history.some((e) => e.EventType === EventType.ExecutionStarted && e.Name === suite.app.Names.waiter)).toBe(false);
+    expect(h.logs.some((l) => l.level === 'harness' && l.message.includes(`instance ${shared} (${suite.app.Names.waiter}, Running) is overwritten`))).toBe(
+      true,
+    );
   });
 
   it('names a child without an id "{parent execution id}:{task id}", as DTFx does', async () => {
     const h = harness();
-    const parent = await h.startNew(app.Names.caller, { input: { child: app.Names.quick } });
+    const parent = await h.startNew(suite.app.Names.caller, { input: { child: suite.app.Names.quick } });
     const status = await h.waitForCompletion(parent);
     const created = status.history.find((e) => e.EventType === EventType.SubOrchestrationInstanceCreated);
     expect(String(created?.InstanceId)).toMatch(/^[0-9a-f]{32}:0$/);
@@ -135,12 +120,12 @@ describe('sub-orchestration ids', () => {
   it('drops a sub-orchestration call that reuses the caller\'s own id (any case) or starts with "@": the caller waits forever', async () => {
     const h = harness();
     const parent = `Parent-${randomUUID()}`;
-    await h.startNew(app.Names.caller, { instanceId: parent, input: { child: app.Names.quick, childId: parent.toLowerCase() } });
+    await h.startNew(suite.app.Names.caller, { instanceId: parent, input: { child: suite.app.Names.quick, childId: parent.toLowerCase() } });
     await expect(h.waitForCompletion(parent, { timeoutMs: 300 })).rejects.toThrow(
-      `task 0 never completes: the extension dropped the call to sub-orchestration '${app.Names.quick}': ` +
+      `task 0 never completes: the extension dropped the call to sub-orchestration '${suite.app.Names.quick}': ` +
         'The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.',
     );
-    const at = await h.startNew(app.Names.caller, { input: { child: app.Names.quick, childId: '@child' } });
+    const at = await h.startNew(suite.app.Names.caller, { input: { child: suite.app.Names.quick, childId: '@child' } });
     await expect(h.waitForCompletion(at, { timeoutMs: 300 })).rejects.toThrow("instanceId (Parameter 'Orchestration instance ids must not start with @')");
     expect(h.getStatus(parent).history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated)).toEqual([]);
   });
@@ -149,10 +134,10 @@ describe('sub-orchestration ids', () => {
 describe('calls to functions that do not exist', () => {
   it('drops a call to an unknown activity: nothing is scheduled, no error reaches the orchestrator, it stays Running (durable-js#197)', async () => {
     const h = harness();
-    const id = await h.startNew(app.Names.missingActivity);
+    const id = await h.startNew(suite.app.Names.missingActivity);
     await expect(h.waitForCompletion(id, { timeoutMs: 300 })).rejects.toThrow(
       "task 0 never completes: the extension dropped the call to activity 'strictNoSuchActivity': The function 'strictNoSuchActivity' doesn't exist, " +
-        `is disabled, or is not an activity function. Additional info: The following are the known activity functions: '${app.Names.count}', '${app.Names.other}', '${app.Names.echo}'.`,
+        `is disabled, or is not an activity function. Additional info: The following are the known activity functions: '${suite.app.Names.count}', '${suite.app.Names.other}', '${suite.app.Names.echo}'.`,
     );
     const status = h.getStatus(id);
     expect(status).toMatchObject({ runtimeStatus: 'Running', customStatus: 'calling' });
@@ -161,7 +146,7 @@ describe('calls to functions that do not exist', () => {
 
   it('drops a call to an unknown sub-orchestrator the same way', async () => {
     const h = harness();
-    const id = await h.startNew(app.Names.caller, { input: { child: 'strictNoSuchOrchestrator' } });
+    const id = await h.startNew(suite.app.Names.caller, { input: { child: 'strictNoSuchOrchestrator' } });
     await expect(h.waitForCompletion(id, { timeoutMs: 300 })).rejects.toThrow(
       "the extension dropped the call to sub-orchestration 'strictNoSuchOrchestrator': The function 'strictNoSuchOrchestrator' doesn't exist, is disabled, or is not an orchestrator function.",
     );
@@ -169,18 +154,18 @@ describe('calls to functions that do not exist', () => {
 
   it('refuses loudly an orchestration that goes on past a dropped call (in the host the later task ids shift)', async () => {
     const h = harness();
-    const id = await h.startNew(app.Names.pastDropped);
+    const id = await h.startNew(suite.app.Names.pastDropped);
     await expect(h.waitForCompletion(id)).rejects.toThrow(HarnessError);
     await expect(h.waitForCompletion(id)).rejects.toThrow(/went on to task 1 after the extension dropped task 0/);
   });
 
   it('fails an orchestration that signals an unknown entity: SignalEntity rethrows the check synchronously', async () => {
     const h = harness();
-    const status = await h.waitForCompletion(await h.startNew(app.Names.signalUnknown));
+    const status = await h.waitForCompletion(await h.startNew(suite.app.Names.signalUnknown));
     expect(status.runtimeStatus).toBe('Failed');
     expect(status.output).toBe(
-      `Orchestrator function '${app.Names.signalUnknown}' failed: The function 'strictnosuchentity' doesn't exist, is disabled, or is not an entity function. ` +
-        `Additional info: The following are the known entity functions: '${app.Names.echoEntity}'.`,
+      `Orchestrator function '${suite.app.Names.signalUnknown}' failed: The function 'strictnosuchentity' doesn't exist, is disabled, or is not an entity function. ` +
+        `Additional info: The following are the known entity functions: '${suite.app.Names.echoEntity}'.`,
     );
   });
 });

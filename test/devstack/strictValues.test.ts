@@ -4,45 +4,28 @@
  * string and an undefined field is gone. And durable timers may fire late, never early
  * (timerLateness option, devstack/host/timerLateness.ts).
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DurableHarness, HarnessError, installFakeFunctionsCore, type DurableHarnessOptions, type Registry } from '../../devstack/host';
+import { describe, expect, it } from 'vitest';
+import { HarnessError, type DurableHarnessOptions } from '../../devstack/host';
+import { harnessSuite } from './fixtures/harnessSuite';
 
-type StrictApp = typeof import('./fixtures/strictApp');
+const suite = harnessSuite(() => import('./fixtures/strictApp'));
+const harness = suite.harness;
 
-let registry: Registry;
-let app: StrictApp;
-const harnesses: DurableHarness[] = [];
-
-beforeAll(async () => {
-  registry = installFakeFunctionsCore();
-  app = await import('./fixtures/strictApp');
-});
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-function harness(options: Partial<DurableHarnessOptions> = {}): DurableHarness {
-  const h = new DurableHarness({ registry, startTime: new Date('2030-01-01T00:00:00Z'), ...options });
-  harnesses.push(h);
-  return h;
-}
-
-/** What app.jsonTrap(label) becomes after JSON: the Date is a string, the undefined field has no key. */
+/** What suite.app.jsonTrap(label) becomes after JSON: the Date is a string, the undefined field has no key. */
 const arrived = (label: string) => ({ label, when: '2030-06-01T12:00:00.000Z' });
 
 describe('JSON at every durable boundary', () => {
   it('round-trips orchestration input and output, custom status, activity, sub-orchestration and entity inputs and results', async () => {
     const h = harness();
-    const id = await h.startNew(app.Names.boundaries, { input: app.jsonTrap('input') });
+    const id = await h.startNew(suite.app.Names.boundaries, { input: suite.app.jsonTrap('input') });
     const status = await h.waitForCompletion(id);
     expect(status.runtimeStatus).toBe('Completed');
 
     // toStrictEqual: `{ gone: undefined }` would not match, nor would a Date.
     expect(status.input).toStrictEqual(arrived('input'));
     expect(status.customStatus).toStrictEqual(arrived('status'));
-    expect(app.seen.get('activity:activity')).toStrictEqual(arrived('activity'));
-    expect(app.seen.get('entity:entity')).toStrictEqual(arrived('entity'));
+    expect(suite.app.seen.get('activity:activity')).toStrictEqual(arrived('activity'));
+    expect(suite.app.seen.get('entity:entity')).toStrictEqual(arrived('entity'));
     expect(status.output).toStrictEqual({
       inputSeen: arrived('input'),
       inputWhenType: 'string',
@@ -52,15 +35,15 @@ describe('JSON at every durable boundary', () => {
       ...arrived('output'),
     });
     expect(h.getStatus(`${id}-child`).input).toStrictEqual(arrived('child'));
-    expect(h.getEntity({ name: app.Names.echoEntity, key: id }).state).toStrictEqual({ got: arrived('entity') });
+    expect(h.getEntity({ name: suite.app.Names.echoEntity, key: id }).state).toStrictEqual({ got: arrived('entity') });
   });
 
   it('round-trips the input a durable client sends and the status it reads', async () => {
     const h = harness();
-    const started = await h.callHttp(app.Names.start, {
+    const started = await h.callHttp(suite.app.Names.start, {
       method: 'POST',
-      url: `http://localhost:7071/api/strict/${app.Names.boundaries}`,
-      body: app.jsonTrap('client'),
+      url: `http://localhost:7071/api/strict/${suite.app.Names.boundaries}`,
+      body: suite.app.jsonTrap('client'),
     });
     expect(started.status).toBe(202);
     const status = await h.waitForCompletion((started.json() as { id: string }).id);
@@ -73,7 +56,7 @@ describe('timerLateness', () => {
 
   async function wakes(options: Partial<DurableHarnessOptions>, instanceId = 'late-timers'): Promise<Array<{ asked: string; woke: string }>> {
     const h = harness(options);
-    await h.startNew(app.Names.timers, { instanceId, input: sixTimers });
+    await h.startNew(suite.app.Names.timers, { instanceId, input: sixTimers });
     const status = await h.waitForCompletion(instanceId);
     // The history keeps the requested times: TimerCreated and TimerFired carry FireAt as asked.
     const asked = (status.output as Array<{ asked: string }>).map((w) => w.asked);
