@@ -19,3 +19,14 @@ describe('coded errors across the durable boundary', () => {
     expect(toCodedFailure(new Error('[NotACode] hello')).code).toBe('InternalError');
   });
 });
+
+describe('ACME errors', () => {
+  it('makes a badNonce retryable wherever acme-client left it (the certificate download reads errors as text)', async () => {
+    const { acmeError } = await import('../../lib/adapters/acme/transport');
+    expect(acmeError('Downloading the certificate', new Error('JWS has an invalid anti-replay nonce: jpT0olys0xUVUsHTTWMI2Q'))).toMatchObject({
+      code: 'AcmeServerError',
+      retryable: true,
+    });
+    expect(acmeError('Finalizing', Object.assign(new Error('CSR is invalid'), { response: { status: 400 } }))).toMatchObject({ retryable: false });
+  });
+});

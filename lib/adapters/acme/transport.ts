@@ -114,7 +114,10 @@ export function acmeError(action: string, error: unknown, fallback: 'AcmeServerE
     );
   }
   // A CA's 4xx (rejectedIdentifier, caa, unauthorized, a bad EAB key) will not change on a retry;
-  // 5xx and no answer at all (network) may.
-  const retryable = status === undefined || status >= 500;
+  // 5xx and no answer at all (network) may. So may badNonce (RFC 8555 §6.5): acme-client re-signs
+  // with a fresh nonce itself, except where it reads the body as text (the certificate download,
+  // whose error then reaches us unparsed) — there the durable retry does it.
+  const badNonce = /badNonce|anti-replay nonce/i.test(text) || (error as AcmeHttpError).response?.data?.type === 'urn:ietf:params:acme:error:badNonce';
+  const retryable = status === undefined || status >= 500 || badNonce;
   return new AppError(fallback, `${action} failed: ${text.slice(0, 300)}`, retryable);
 }
