@@ -200,6 +200,17 @@ export function listCertificates(v: Vault, ctx: Ctx): Reply {
       const item: Wire = { id: `${v.url}/certificates/${rec.name}` };
       if (latest) Object.assign(item, { x5t: sha1(leafDer(latest)).toString('base64url'), attributes: versionAttributes(latest, v.recovery) });
       if (latest && Object.keys(latest.tags).length) item.tags = latest.tags;
+      // Not yet provisioned (includePending): the placeholder's attributes — disabled — and the tags given at create.
+      if (!latest && rec.placeholder) {
+        item.attributes = {
+          enabled: false,
+          created: rec.placeholder.created,
+          updated: rec.placeholder.created,
+          recoveryLevel: v.recovery.recoveryLevel,
+          recoverableDays: v.recovery.recoverableDays,
+        };
+        if (rec.placeholder.tags && Object.keys(rec.placeholder.tags).length) item.tags = rec.placeholder.tags;
+      }
       return item;
     });
   return page(v.url, v.pageSize, items, ctx, '/certificates');

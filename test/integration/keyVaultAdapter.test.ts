@@ -207,6 +207,13 @@ describe('listManagedCertificates', () => {
     expect(forced).toEqual([name]);
   });
 
+  it('lists a certificate that never got a version with a problem, not silently', async () => {
+    const { host, name } = fresh('never');
+    await createCsr(config, name, host, tagsFor(host));
+    const listed = (await listManagedCertificates(config, new Date())).find((c) => c.certificateName === name);
+    expect(listed).toMatchObject({ pendingOperation: true, due: false, problem: expect.stringMatching(/no issued version/) });
+  });
+
   it('finds a hand-edited certificate when asked for its hostname', async () => {
     const { host, name, merged } = await issueThroughVault('edited2');
     await certificateClient(config).updateCertificateProperties(name, merged.version, { tags: { ...tagsFor(host), [Tags.Hostnames]: 'garbage' } });
