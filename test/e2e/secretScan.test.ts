@@ -65,4 +65,27 @@ describe('nothing secret is observable', () => {
     expect(everything).not.toMatch(/\n\s+at .+\.(ts|js):\d+/);
     expect(everything).not.toMatch(/x-ms-request-id|RequestId:/i);
   });
+
+  it('refusals expose nothing either: a key pasted as a hostname, a wrong password, a key whose KDF cost is refused, an import over an issued certificate', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { issue } = await import('../fixtures/certificates');
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }) as string;
+    const host = randomHostname('scanrefuse');
+    const leaf = issue({ cn: host, sans: [host] });
+    const password = 'correct-horse-battery-staple-42';
+    const encrypted = leaf.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: password }) as string;
+    const responses = [
+      await post(app.harness, 'AddCertificateFunctions_HttpStart', { hostnames: [{ hostname: ec }] }),
+      await post(app.harness, 'AddCertificateFunctions_HttpStart', { hostnames: [{ hostname: host, [ec.slice(40, 100)]: 1 }] }),
+      await post(app.harness, 'AddCertificateWithPrivateKeyFunctions_HttpStart', {
+        hostnames: [{ hostname: host, privatekey: encrypted, certificate: leaf.pem, password: `${password}-wrong` }],
+      }),
+      await post(app.harness, 'AddCertificateWithPrivateKeyFunctions_HttpStart', { hostnames: [{ hostname: host, privatekey: ec, certificate: leaf.pem }] }),
+    ];
+    for (const r of responses) expect(r.status).toBeGreaterThanOrEqual(400);
+    const everything = [...responses.map((r) => r.body), ...app.harness.logs.map((l) => l.message)].join('\n');
+    for (const needle of ['PRIVATE KEY', ...pemBody(ec), ...pemBody(encrypted), password])
+      expect(everything.includes(needle), `found ${needle.slice(0, 20)}…`).toBe(false);
+    expect(everything).not.toMatch(/\n\s+at .+\.(ts|js):\d+/);
+  });
 });
