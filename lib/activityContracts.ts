@@ -90,6 +90,8 @@ export interface ManagedCertificate {
   readonly reason: string;
   /** Set when the certificate cannot be renewed as it stands (e.g. a hand-edited tag): reported, never dropped. */
   readonly problem?: string;
+  /** The code to report the problem with (InvalidInput for a hand-edited tag, Key Vault's own otherwise). */
+  readonly problemCode?: ErrorCode;
   /** A Key Vault operation is pending (an interrupted renewal): the version above is the last complete one. */
   readonly pendingOperation: boolean;
 }

@@ -45,6 +45,14 @@ export function judgeResolution(
       `${hostname}${via} ${found}, not to the Application Gateway's public IP ${gatewayIp}. Create an A record for ${gatewayIp} or a CNAME to the gateway's DNS name, wait for it to propagate, then try again.`,
     );
   }
+  // Every A record counts: the CA picks one of them, so one that is not the gateway's fails validation.
+  const foreign4 = resolution.addresses.filter((ip) => !ours.has(canonical(ip)) && ip !== gatewayIp);
+  if (foreign4.length > 0) {
+    return fail(
+      ErrorCodes.HostnameNotResolvingToApplicationGateway,
+      `${hostname}${via} also resolves to ${foreign4.join(', ')}, which is not the Application Gateway's public IP ${gatewayIp}; the CA may validate against that server. Remove the extra A record(s), wait for the change to propagate, then try again.`,
+    );
+  }
   const foreign6 = resolution.addresses6.filter((ip) => !ours.has(canonical(ip)));
   if (foreign6.length > 0) {
     return fail(

@@ -76,7 +76,9 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   const output: IssueCertificatesOutput = { hostnames: states, gatewayUpdated, certificates: issued };
   if (failedCount === hostnames.length) {
     context.df.setCustomStatus(failure(ErrorCodes.SomeCertificatesFailed, `All ${failedCount} hostname(s) failed; the output lists each reason`, compact()));
-    throw new Error(`[${ErrorCodes.SomeCertificatesFailed}] All ${failedCount} hostname(s) failed`);
+    // A failed instance has no output: each hostname's reason and instance travel in the error, which the status query shows.
+    const reasons = hostnames.map((h) => ({ hostname: h, error: states[h]?.error, message: states[h]?.message, instanceId: states[h]?.instanceId }));
+    throw new Error(`[${ErrorCodes.SomeCertificatesFailed}] All ${failedCount} hostname(s) failed: ${JSON.stringify(reasons)}`);
   }
   if (failedCount > 0) {
     context.df.setCustomStatus({

@@ -43,7 +43,7 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
       report.failed.push({
         hostname: shown,
         certificateName: cert.certificateName,
-        error: ErrorCodes.InvalidInput,
+        error: cert.problemCode ?? ErrorCodes.InvalidInput,
         message: cert.problem ?? `The "hostnames" tag of ${cert.certificateName} holds no valid hostname`,
       });
     } else if (cert.source === 'imported') {

@@ -11,6 +11,7 @@ import { Hostname, parseHostname } from '../hostnames';
 import { keyVaultCertificateName } from '../naming';
 import { CERTIFICATES_PER_NAME_SET, NAME_SET_WINDOW_DAYS, nextIssuanceAllowed } from '../caLimits';
 import { renewalDecision } from '../renewalPolicy';
+import type { ErrorCode } from '../status';
 import { fetchRenewalWindow } from './acme/renewalInfo';
 import { IMPORTED_SOURCE, MANAGED_BY, Tags, keyVaultError, versionDates } from './keyVault';
 
@@ -59,8 +60,20 @@ async function hasPendingOperation(client: CertificateClient, name: string): Pro
 type Listed = Pick<ManagedCertificate, 'certificateName' | 'hostnames' | 'source' | 'acmeDirectory'>;
 
 /** A certificate that cannot be renewed as it stands: listed with why, never dropped. */
-function withProblem(base: Listed, problem: string, pendingOperation: boolean): ManagedCertificate {
-  return { ...base, version: '', thumbprint: '', notBefore: '', notAfter: '', renewAfter: '', due: false, reason: problem, problem, pendingOperation };
+function withProblem(base: Listed, problem: string, pendingOperation: boolean, problemCode?: ErrorCode): ManagedCertificate {
+  return {
+    ...base,
+    version: '',
+    thumbprint: '',
+    notBefore: '',
+    notAfter: '',
+    renewAfter: '',
+    due: false,
+    reason: problem,
+    problem,
+    pendingOperation,
+    ...(problemCode ? { problemCode } : {}),
+  };
 }
 
 async function readCertificate(
@@ -156,7 +169,7 @@ export async function listManagedCertificates(
       } catch (error) {
         const coded = keyVaultError(`Reading certificate ${name}`, error);
         if (coded.retryable) throw coded;
-        result.push(withProblem({ certificateName: name, hostnames, source: 'acme' }, coded.detail, false));
+        result.push(withProblem({ certificateName: name, hostnames, source: 'acme' }, coded.detail, false, coded.code));
       }
     }
   } catch (error) {

@@ -94,6 +94,18 @@ export async function checkCertificateName(config: AppConfig, name: string, host
     return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a secret').detail);
   } catch (error) {
     const status = (error as RestLike).statusCode;
+    if (status !== 404) throw keyVaultError(`Reading secret ${name}`, error);
+  }
+  // A soft-deleted plain secret holds the name as firmly as a live one (certificates and secrets share names).
+  try {
+    const deletedSecret = await secretClient(config).getDeletedSecret(name);
+    const until = deletedSecret.properties.scheduledPurgeDate?.toISOString();
+    return fail(
+      ErrorCodes.KeyVaultNameTaken,
+      takenMessage(name, `a deleted secret that soft-delete keeps${until ? ` until ${until}` : ''} (purge it, or recover and rename it)`),
+    );
+  } catch (error) {
+    const status = (error as RestLike).statusCode;
     if (status === 404) return { ok: true, state: 'free' };
     throw keyVaultError(`Reading secret ${name}`, error);
   }

@@ -13,7 +13,8 @@ import { randomHostname } from '../../devstack/stack/appOnStack';
 import { loadCa, PemPair } from '../../devstack/tls/testCa';
 import { MANAGED_BY, Tags, createCsr, mergeChain, readEnabledVersion } from '../../lib/adapters/keyVault';
 import { listManagedCertificates } from '../../lib/adapters/certificateInventory';
-import { certificateClient, setClientOverrides } from '../../lib/clients';
+import { certificateClient, secretClient, setClientOverrides } from '../../lib/clients';
+import { checkCertificateName } from '../../lib/adapters/keyVaultNames';
 import { AppConfig, parseConfig } from '../../lib/config';
 import { readCsrNames } from '../../lib/csr';
 import { keyVaultCertificateName } from '../../lib/naming';
@@ -220,5 +221,23 @@ describe('listManagedCertificates', () => {
     const listed = await listManagedCertificates(config, new Date(), { hostnames: [host] });
     expect(listed.map((c) => c.certificateName)).toEqual([name]);
     expect(listed[0]?.problem).toMatch(/invalid hostname/);
+  });
+});
+
+describe('checkCertificateName', () => {
+  it('refuses a name a soft-deleted plain secret holds, before any CA work', async () => {
+    const { host, name } = fresh('delsecret');
+    await secretClient(config).setSecret(name, 'somebody else');
+    await (await secretClient(config).beginDeleteSecret(name)).pollUntilDone();
+    expect(await checkCertificateName(config, name, host)).toMatchObject({
+      ok: false,
+      code: 'KeyVaultNameTaken',
+      message: expect.stringMatching(/a deleted secret that soft-delete keeps/),
+    });
+  });
+
+  it('finds a name nobody holds free', async () => {
+    const { host, name } = fresh('free');
+    expect(await checkCertificateName(config, name, host)).toEqual({ ok: true, state: 'free' });
   });
 });

@@ -25,6 +25,14 @@ describe('does a hostname lead to the gateway, and only to it', () => {
     expect(verdict).toEqual({ ok: true, reachable: ['2001:0db8:0000::0010', GW4] });
   });
 
+  it('refuses an extra A record to another server beside the gateway, naming it (the CA may pick it)', () => {
+    expect(judgeResolution('a.contoso.com', { chain: ['a.contoso.com'], addresses: ['198.51.100.7', GW4], addresses6: [] }, GW4)).toMatchObject({
+      ok: false,
+      code: 'HostnameNotResolvingToApplicationGateway',
+      message: expect.stringMatching(/also resolves to 198\.51\.100\.7/),
+    });
+  });
+
   it('refuses a name without the gateway in its A records', () => {
     expect(judgeResolution('a.contoso.com', { chain: ['a.contoso.com'], addresses: [], addresses6: [GW6] }, GW4, [GW4, GW6])).toMatchObject({
       ok: false,

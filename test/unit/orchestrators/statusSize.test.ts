@@ -41,6 +41,7 @@ describe('custom status stays under the 16 KB the host allows', () => {
     expect(longest(result.statuses)).toBeLessThanOrEqual(LIMIT_CODE_UNITS);
     // The details are not lost: the output (not size-limited) has every hostname's message.
     expect(result.error?.message).toMatch(/SomeCertificatesFailed/);
+    for (const h of hosts.slice(0, 3)) expect(result.error?.message).toContain(`"hostname":"${h}","error":"ApplicationGatewayListenerShadowed"`);
   });
 
   it('for a renewal over 1,000 certificates, with failures', () => {
