@@ -1,7 +1,7 @@
 import { Activities } from '../lib/activityContracts';
 import { versionDates } from '../lib/adapters/keyVault';
 import { checkCertificateName } from '../lib/adapters/keyVaultNames';
-import { CERTIFICATES_PER_NAME_SET, NAME_SET_WINDOW_DAYS, nextIssuanceAllowed } from '../lib/caLimits';
+import { nextIssuanceAllowed, quotaMessage, secondsUntil } from '../lib/caLimits';
 import { fail } from '../lib/outcome';
 import { ErrorCodes } from '../lib/status';
 import { defineActivity } from './defineActivity';
@@ -16,9 +16,5 @@ export const checkKeyVaultName = defineActivity(Activities.checkKeyVaultName, as
   const now = new Date();
   const next = nextIssuanceAllowed(await versionDates(config, certificateName), now);
   if (!next) return name;
-  return fail(
-    ErrorCodes.AcmeRateLimited,
-    `${hostname} already has ${CERTIFICATES_PER_NAME_SET} certificates from the last ${NAME_SET_WINDOW_DAYS} days, the CA's limit for one name; another can be issued after ${next.toISOString()}`,
-    Math.max(1, Math.ceil((next.getTime() - now.getTime()) / 1000)),
-  );
+  return fail(ErrorCodes.AcmeRateLimited, quotaMessage(hostname, next), secondsUntil(next, now));
 });

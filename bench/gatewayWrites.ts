@@ -10,9 +10,7 @@
  * its own, as on the real host — and for their real length (startRealTimeApp below).
  * The caller must trust the test CA first (bench/run.ts: ensureTestCaTrusted()).
  */
-import { installFakeFunctionsCore, DurableHarness } from '../devstack/host';
-import { post, randomHostname, type AppOnStack } from '../devstack/stack/appOnStack';
-import { startLocalStack } from '../devstack/stack/localStack';
+import { post, randomHostname, startAppOnStack, type AppOnStack } from '../devstack/stack/appOnStack';
 import { resetConfigCache } from '../lib/config';
 import { parseHostname } from '../lib/hostnames';
 import { keyVaultCertificateName } from '../lib/naming';
@@ -55,29 +53,13 @@ type Json = any;
  * poll runs every 50 ms: 60 polls per 3 s PUT instead of 3, each replaying a growing history, and
  * with 11 orchestrations polling (scenario b) the replays starved the process (it had not finished
  * after 25 minutes). Here a poll takes the time it says; longer timers (ACME backoff, 409 waits) are
- * cut to 5 s. startAppOnStack has no option for this, hence the few lines of startRealTimeApp.
+ * cut to 5 s (startAppOnStack's maxRealTimerDelayMs).
  */
 const MAX_REAL_TIMER_MS = 5_000;
 
-/** startAppOnStack (devstack/stack/appOnStack.ts) with wall-clock timers that keep their real length. */
-async function startRealTimeApp(): Promise<AppOnStack> {
-  const stack = await startLocalStack();
-  const environment = { ...process.env };
-  stack.applySettings();
-  const registry = installFakeFunctionsCore();
-  await import('../functions/index');
-  const harness = new DurableHarness({ registry, maxRealTimerDelayMs: MAX_REAL_TIMER_MS, timerMode: 'wallClock' });
-  return {
-    stack,
-    harness,
-    registry,
-    async stop() {
-      await harness.close();
-      await stack.stop();
-      for (const name of Object.keys(process.env)) if (!(name in environment)) delete process.env[name];
-      Object.assign(process.env, environment);
-    },
-  };
+/** The app on the stack with wall-clock timers that keep their real length (up to MAX_REAL_TIMER_MS). */
+function startRealTimeApp(): Promise<AppOnStack> {
+  return startAppOnStack({ timerMode: 'wallClock', maxRealTimerDelayMs: MAX_REAL_TIMER_MS });
 }
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';

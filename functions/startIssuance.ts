@@ -5,7 +5,7 @@
 import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { versionDates } from '../lib/adapters/keyVault';
-import { CERTIFICATES_PER_NAME_SET, NAME_SET_WINDOW_DAYS, nextIssuanceAllowed } from '../lib/caLimits';
+import { nextIssuanceAllowed, quotaMessage, secondsUntil } from '../lib/caLimits';
 import { getConfig } from '../lib/config';
 import { ErrorCodes } from '../lib/status';
 import type { Hostname } from '../lib/hostnames';
@@ -17,31 +17,24 @@ import { errorResponse, readBody } from './http';
 import { checkStatusResponse, managementPayload } from './managementUrls';
 import { conflictFor, isInstanceActive, startOrConflict } from './instanceStatus';
 
-/** 429 with the date another certificate may be issued, when any hostname has used the CA's week (lib/caLimits.ts). */
+/**
+ * 429 with the date another certificate may be issued, when any hostname has used the CA's week
+ * (lib/caLimits.ts). Key Vault is read for all hostnames at once; a read that fails is left to
+ * the run, which checks again before ordering, with its retries.
+ */
 async function quotaRefusal(hostnames: readonly Hostname[]): Promise<HttpResponseInit | undefined> {
   const config = getConfig();
   const now = new Date();
-  for (const hostname of hostnames) {
-    let next: Date | undefined;
-    try {
-      next = nextIssuanceAllowed(await versionDates(config, keyVaultCertificateName(hostname)), now);
-    } catch {
-      // Key Vault did not answer here: the run checks again before ordering, with its retries.
-      continue;
-    }
-    if (next) {
-      const response = errorResponse(
-        429,
-        ErrorCodes.AcmeRateLimited,
-        `${hostname} already has ${CERTIFICATES_PER_NAME_SET} certificates from the last ${NAME_SET_WINDOW_DAYS} days, the CA's limit for one name; another can be issued after ${next.toISOString()}`,
-      );
-      return {
-        ...response,
-        headers: { ...(response.headers as Record<string, string>), 'Retry-After': String(Math.max(1, Math.ceil((next.getTime() - now.getTime()) / 1000))) },
-      };
-    }
-  }
-  return undefined;
+  const limits = await Promise.all(
+    hostnames.map(async (hostname) => ({
+      hostname,
+      next: nextIssuanceAllowed(await versionDates(config, keyVaultCertificateName(hostname)).catch(() => []), now),
+    })),
+  );
+  const refused = limits.find((l) => l.next !== undefined);
+  if (!refused?.next) return undefined;
+  const response = errorResponse(429, ErrorCodes.AcmeRateLimited, quotaMessage(refused.hostname, refused.next));
+  return { ...response, headers: { ...(response.headers as Record<string, string>), 'Retry-After': String(secondsUntil(refused.next, now)) } };
 }
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {

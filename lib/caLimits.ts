@@ -21,3 +21,13 @@ export function nextIssuanceAllowed(issuedAt: readonly Date[], now: Date): Date 
   const oldest = recent[recent.length - CERTIFICATES_PER_NAME_SET] ?? now.getTime();
   return new Date(oldest + NAME_SET_WINDOW_DAYS * 86_400_000);
 }
+
+/** What a refused request is told: the name, the CA's limit and when another certificate may be issued. */
+export function quotaMessage(hostname: string, next: Date): string {
+  return `${hostname} already has ${CERTIFICATES_PER_NAME_SET} certificates from the last ${NAME_SET_WINDOW_DAYS} days, the CA's limit for one name; another can be issued after ${next.toISOString()}`;
+}
+
+/** Whole seconds until `next` (at least 1): the Retry-After of a refusal. */
+export function secondsUntil(next: Date, now: Date): number {
+  return Math.max(1, Math.ceil((next.getTime() - now.getTime()) / 1000));
+}

@@ -6,6 +6,7 @@
  * ub-common-name requires. It keeps the Host header, so Pebble builds every URL (and checks every
  * JWS "url", RFC 8555 §6.4) against the proxy's address.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, request } from 'node:https';
 import forge from 'node-forge';
 import { AddressInfo } from 'node:net';
@@ -39,6 +40,18 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   const renewalInfoRequests: string[] = [];
   const finalizedCsrs: string[] = [];
   const pems = issueServerCert(opts.ca);
+  /** Pebble's answer to this request, passed through; the caller writes (or pipes) the body. */
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const upstreamRequest = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstreamRequest.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    return upstreamRequest;
+  };
   const server = createServer({ key: pems.keyPem, cert: pems.certPem }, (req, res) => {
     requestCount += 1;
     if (renewalWindow && req.method === 'GET' && req.url?.startsWith('/renewal-info/')) {
@@ -84,27 +97,11 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
           res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:badCSR', detail: refusal, status: 400 }));
           return;
         }
-        const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
-        forward.on('error', () => {
-          res.writeHead(502);
-          res.end();
-        });
-        forward.end(body);
+        forward(req, res).end(body);
       });
       return;
     }
-    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    forward.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(forward);
+    req.pipe(forward(req, res));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;

@@ -22,6 +22,8 @@ export interface AppOnStackOptions extends LocalStackOptions {
   readonly timerMode?: 'quiescent' | 'wallClock';
   /** See DurableHarnessOptions.timerLateness: durable timers fire late, as on Azure Storage queues. */
   readonly timerLateness?: TimerLatenessOptions;
+  /** How long a durable timer waits for real at most (default 50 ms: the virtual clock jumps, the CA still gets time to validate). */
+  readonly maxRealTimerDelayMs?: number;
 }
 
 export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
@@ -32,10 +34,9 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
   stack.applySettings();
   const registry = installFakeFunctionsCore();
   await import('../../functions/index');
-  // Timers advance the virtual clock at once but also wait up to 50 ms for real, so the CA gets real time to validate.
   const harness = new DurableHarness({
     registry,
-    maxRealTimerDelayMs: 50,
+    maxRealTimerDelayMs: options.maxRealTimerDelayMs ?? 50,
     ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
     ...(options.timerMode ? { timerMode: options.timerMode } : {}),
     ...(options.timerLateness ? { timerLateness: options.timerLateness } : {}),

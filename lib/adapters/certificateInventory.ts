@@ -113,29 +113,18 @@ async function readCertificate(
   const forced = source === 'acme' && forceAll;
   // The CA's weekly limit per name set holds whether due or forced: renewing past it would be refused after validation.
   const blockedUntil = source === 'acme' && (decision.due || forced) ? nextIssuanceAllowed(await versionDates(config, props.name), now) : undefined;
-  if (blockedUntil) {
-    const reason = `the CA's limit of ${CERTIFICATES_PER_NAME_SET} certificates per name in ${NAME_SET_WINDOW_DAYS} days is used up until ${blockedUntil.toISOString()}`;
-    return {
-      ...base,
-      version: complete.version,
-      thumbprint: x509.fingerprint.replace(/:/g, ''),
-      notBefore: notBefore.toISOString(),
-      notAfter: notAfter.toISOString(),
-      renewAfter: blockedUntil.toISOString(),
-      due: false,
-      reason,
-      pendingOperation,
-    };
-  }
+  const blockedReason =
+    blockedUntil &&
+    `the CA's limit of ${CERTIFICATES_PER_NAME_SET} certificates per name in ${NAME_SET_WINDOW_DAYS} days is used up until ${blockedUntil.toISOString()}`;
   return {
     ...base,
     version: complete.version,
     thumbprint: x509.fingerprint.replace(/:/g, ''),
     notBefore: notBefore.toISOString(),
     notAfter: notAfter.toISOString(),
-    renewAfter: decision.renewAfter.toISOString(),
-    due: decision.due || forced,
-    reason: forced && !decision.due ? 'forced renewal' : decision.reason,
+    renewAfter: (blockedUntil ?? decision.renewAfter).toISOString(),
+    due: !blockedUntil && (decision.due || forced),
+    reason: blockedReason || (forced && !decision.due ? 'forced renewal' : decision.reason),
     pendingOperation,
     ...(problem !== undefined ? { problem } : {}),
   };
