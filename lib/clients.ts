@@ -21,23 +21,40 @@ export interface ClientOverrides {
   readonly storageSharedKey?: { readonly accountName: string; readonly accountKey: string };
 }
 
-let overrides: ClientOverrides = {};
-let cache: Map<string, unknown> = new Map();
+/**
+ * Kept on a process-wide slot rather than in this module, so that every copy of this module in
+ * the process sees them: the sources the tests import and the bundle (dist/main.js) a test runs.
+ */
+const OVERRIDES = Symbol.for('appgw-robot.clientOverrides');
+type OverridesSlot = { [OVERRIDES]?: { readonly overrides: ClientOverrides; readonly generation: number } };
+const slot = globalThis as OverridesSlot;
 
-/** Tests call this before running activities. */
+let cache: Map<string, unknown> = new Map();
+let cacheGeneration = 0;
+
+/** Tests call this before running activities; clients built before are built again. */
 export function setClientOverrides(next: ClientOverrides): void {
-  overrides = next;
-  cache = new Map();
+  slot[OVERRIDES] = { overrides: next, generation: (slot[OVERRIDES]?.generation ?? 0) + 1 };
+}
+
+function overrides(): ClientOverrides {
+  return slot[OVERRIDES]?.overrides ?? {};
 }
 
 function memo<T>(key: string, make: () => T): T {
+  const generation = slot[OVERRIDES]?.generation ?? 0;
+  if (generation !== cacheGeneration) {
+    cache = new Map();
+    cacheGeneration = generation;
+  }
   if (!cache.has(key)) cache.set(key, make());
   return cache.get(key) as T;
 }
 
 function credential(): TokenCredential {
   return memo('credential', () => {
-    if (overrides.credential) return overrides.credential;
+    const { credential: given } = overrides();
+    if (given) return given;
     const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
     return new DefaultAzureCredential();
   });
@@ -77,7 +94,7 @@ export function networkClient(config: AppConfig): NetworkManagementClient {
 export function challengeContainer(config: AppConfig): ContainerClient {
   return memo(`blob:${config.blob.containerUrl}`, () => {
     const { ContainerClient, StorageSharedKeyCredential } = require('@azure/storage-blob') as typeof import('@azure/storage-blob');
-    const key = overrides.storageSharedKey;
+    const key = overrides().storageSharedKey;
     return new ContainerClient(config.blob.containerUrl, key ? new StorageSharedKeyCredential(key.accountName, key.accountKey) : credential());
   });
 }

@@ -24,6 +24,11 @@ export interface AppOnStackOptions extends LocalStackOptions {
   readonly timerLateness?: TimerLatenessOptions;
   /** How long a durable timer waits for real at most (default 50 ms: the virtual clock jumps, the CA still gets time to validate). */
   readonly maxRealTimerDelayMs?: number;
+  /**
+   * The app's entry point, as an absolute path: the TypeScript sources by default, or the bundle
+   * `npm run build` writes (what a publish deploys), to run that bundle on the stack.
+   */
+  readonly entry?: string;
 }
 
 export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<AppOnStack> {
@@ -33,7 +38,8 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
   const environment = { ...process.env };
   stack.applySettings();
   const registry = installFakeFunctionsCore();
-  await import('../../functions/index');
+  if (options.entry) require(options.entry);
+  else await import('../../functions/index');
   const harness = new DurableHarness({
     registry,
     maxRealTimerDelayMs: options.maxRealTimerDelayMs ?? 50,
