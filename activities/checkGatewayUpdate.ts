@@ -1,6 +1,12 @@
 import { Activities } from '../lib/activityContracts';
-import { checkGatewayUpdate as check } from '../lib/adapters/gatewayWrite';
+import { checkGatewayBindings, checkGatewayUpdate as check } from '../lib/adapters/gatewayWrite';
 import { defineActivity } from './defineActivity';
 
-/** check*: one poll of a gateway update; changes nothing. */
-export const checkGatewayUpdate = defineActivity(Activities.checkGatewayUpdate, async ({ operation }, config) => check(config, operation));
+/** check*: one poll of a gateway update and, once it succeeded, the read after write; changes nothing. */
+export const checkGatewayUpdate = defineActivity(Activities.checkGatewayUpdate, async ({ operation, bindings }, config) => {
+  const status = await check(config, operation);
+  if (!status.ok) return status;
+  if (status.status !== 'Succeeded') return { ok: true, status: status.status };
+  const read = await checkGatewayBindings(config, bindings);
+  return read.ok ? { ok: true, status: 'Succeeded', missing: read.missing, etag: read.etag } : read;
+});

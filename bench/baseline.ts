@@ -8,8 +8,9 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../devstack/azurite/azurite';
 import type { LocalStack } from '../devstack/stack/localStack';
 
-export async function baselineClient(stack: LocalStack): Promise<acme.Client> {
-  const client = new acme.Client({ directoryUrl: stack.pebble.directoryUrl, accountKey: await acme.crypto.createPrivateEcdsaKey() });
+/** An acme-client account on the stack's CA, reached at `directoryUrl` (the app's path to the CA by default). */
+export async function baselineClient(stack: LocalStack, directoryUrl = stack.pebble.directoryUrl): Promise<acme.Client> {
+  const client = new acme.Client({ directoryUrl, accountKey: await acme.crypto.createPrivateEcdsaKey() });
   await client.createAccount({ termsOfServiceAgreed: true, contact: ['mailto:bench@appgw-robot.test'] });
   return client;
 }

@@ -136,8 +136,14 @@ export interface ActivityContracts {
     input: { bindings: Binding[]; force: boolean };
     output: Outcome<{ etag: string; operation?: string; refused: RefusedBinding[]; pollAfterSeconds: number }>;
   };
-  /** One poll of a gateway update; `Canceled` means another writer's PUT superseded it. */
-  checkGatewayUpdate: { input: { operation: string }; output: Outcome<{ status: 'InProgress' | 'Succeeded' | 'Canceled' }> };
+  /**
+   * One poll of a gateway update; `Canceled` means another writer's PUT superseded it. When it
+   * `Succeeded`, the same call reads the gateway back (as checkGatewayBindings): one round trip less.
+   */
+  checkGatewayUpdate: {
+    input: { operation: string; bindings: Binding[] };
+    output: Outcome<{ status: 'InProgress' | 'Canceled' } | { status: 'Succeeded'; missing: RefusedBinding[]; etag: string }>;
+  };
   /** Read after write: the bindings not (or no longer) in the gateway, and the etag read. */
   checkGatewayBindings: { input: { bindings: Binding[] }; output: Outcome<{ missing: RefusedBinding[]; etag: string }> };
   /** Import: the starter imported the user's PFX; this confirms that version and returns its ids. */

@@ -13,6 +13,10 @@
  * - `complete`: the writer records each request's result; `poll` hands it to its requester.
  * - `poll`: a waiting requester learns its result, or takes over the lease when the writer died.
  * - `release`: the writer gives the lease up; a waiting requester becomes the next writer.
+ * - `announce` / `withdraw`: an orchestration that will write once its issuance ends says so when
+ *   it starts, and withdraws when it ends without writing (enqueuing withdraws too). A writer
+ *   waits for announced writers (`peek`) for a bounded time before its first write, and writes at
+ *   once when none is announced: a lone request pays no gathering delay, a burst shares one PUT.
  * Leases are renewed by every writer operation; time comes from the caller's orchestration clock
  * (entities have none), as ISO strings.
  */
@@ -38,12 +42,19 @@ export interface GatewayQueueState {
   inFlight: GatewayWriteRequest[];
   writer?: { instanceId: string; until: string };
   results: Record<string, { result: BindResult; at: string }>;
+  /** Announced writers by instance id, with when the announcement lapses (absent in states written before announcements existed). */
+  announced?: Record<string, string>;
 }
 
 /** A writer that has not touched the entity for this long is presumed dead; its batch goes to the next. */
 export const WRITER_LEASE_MINUTES = 30;
 /** A result nobody collected (its requester failed) is dropped after this long. */
 export const RESULT_RETENTION_HOURS = 24;
+/**
+ * An announcement lapses after this long, so a run that was terminated (and never withdrew) delays
+ * nobody for long: an issuance takes seconds to minutes (order polling gives up after ~8 minutes).
+ */
+export const ANNOUNCEMENT_MINUTES = 15;
 
 export function emptyQueue(): GatewayQueueState {
   return { queue: [], inFlight: [], results: {} };
@@ -62,24 +73,50 @@ function grantLease(state: GatewayQueueState, instanceId: string, now: string): 
 function prune(state: GatewayQueueState, now: string): void {
   const cutoff = new Date(new Date(now).getTime() - RESULT_RETENTION_HOURS * 3_600_000).toISOString();
   for (const [id, entry] of Object.entries(state.results)) if (entry.at < cutoff) delete state.results[id];
+  for (const [id, until] of Object.entries(state.announced ?? {})) if (until <= now) delete state.announced?.[id];
+}
+
+/** How many other orchestrations announced a write they have not queued yet. */
+function announcedOthers(state: GatewayQueueState, instanceId: string, now: string): number {
+  return Object.entries(state.announced ?? {}).filter(([id, until]) => id !== instanceId && until > now).length;
+}
+
+/** An orchestration that will write the gateway once its issuance ends (see the protocol above). */
+export function announce(state: GatewayQueueState, input: { instanceId: string; now: string }): void {
+  prune(state, input.now);
+  (state.announced ??= {})[input.instanceId] = plusMinutes(input.now, ANNOUNCEMENT_MINUTES);
+}
+
+/** The announcement is withdrawn: the orchestration ended without writing, or has queued its write. */
+export function withdraw(state: GatewayQueueState, input: { instanceId: string }): void {
+  delete state.announced?.[input.instanceId];
+}
+
+/** What a gathering writer asks between waits: how many announced writers have not queued yet. */
+export function peek(state: GatewayQueueState, input: { instanceId: string; now: string }): { announced: number } {
+  prune(state, input.now);
+  return { announced: announcedOthers(state, input.instanceId, input.now) };
 }
 
 export type Role = 'writer' | 'waiter';
 
-export function enqueue(state: GatewayQueueState, input: { request: GatewayWriteRequest; now: string }): { role: Role } {
+/** Queues a request; the answer says whether the caller writes, and how many announced writers are still to come. */
+export function enqueue(state: GatewayQueueState, input: { request: GatewayWriteRequest; now: string }): { role: Role; announced: number } {
   const { instanceId } = input.request;
   prune(state, input.now);
+  withdraw(state, { instanceId });
   // A replayed enqueue (the same request id) must not queue the request twice.
   const known =
     state.queue.some((r) => r.requestId === input.request.requestId) ||
     state.inFlight.some((r) => r.requestId === input.request.requestId) ||
     input.request.requestId in state.results;
   if (!known) state.queue.push(input.request);
+  const announced = announcedOthers(state, instanceId, input.now);
   if (state.writer?.instanceId === instanceId || leaseFree(state, input.now)) {
     grantLease(state, instanceId, input.now);
-    return { role: 'writer' };
+    return { role: 'writer', announced };
   }
-  return { role: 'waiter' };
+  return { role: 'waiter', announced };
 }
 
 /** The next batch for the lease holder; empty (and the lease released) when nothing is left. */

@@ -16,21 +16,50 @@ import { Step, callQueue, sleep } from './durableCalls';
 import { gatewayQueueId } from './gatewayQueueEntity';
 import { jitter, writeGateway } from './gatewayUpdate';
 
+/**
+ * A writer waits at most this many poll intervals for announced writers before its first write:
+ * the burst of a deployment shares one PUT, and a writer that is slow (or stuck) delays the others
+ * by a bounded time (30 s at the default 10 s interval, against a PUT that takes a minute or more).
+ */
+export const MAX_GATHER_POLLS = 3;
 /** A writer hands the lease on after this many batches, so one orchestration is not kept writing for others forever. */
 export const MAX_BATCHES_PER_WRITER = 5;
 /** A waiter gives up after this long (the writer lease makes progress likely long before). */
 export const MAX_WAIT_HOURS = 6;
 
-function* writeBatches(context: OrchestrationContext, target: GatewayTarget, ownRequestId: string): Step<BindResult | undefined> {
+/**
+ * Says, when a run starts, that it will write the gateway once its issuance ends, so that a writer
+ * that is ready first waits for it (bounded) and both share one PUT. Fire and forget: a signal.
+ */
+export function announceGatewayWrite(context: OrchestrationContext, target: GatewayTarget): void {
+  context.df.signalEntity(gatewayQueueId(target.key), 'announce', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() });
+}
+
+/** Withdraws the announcement of a run that ends without writing (harmless after it wrote). */
+export function withdrawGatewayWrite(context: OrchestrationContext, target: GatewayTarget): void {
+  context.df.signalEntity(gatewayQueueId(target.key), 'withdraw', { instanceId: context.df.instanceId });
+}
+
+/**
+ * Before the first write: while other runs that announced a write are still issuing, wait for them
+ * one poll interval at a time, at most MAX_GATHER_POLLS intervals. With nobody announced the
+ * writer writes at once; requests that arrive during its PUT share the next one.
+ */
+function* gather(context: OrchestrationContext, target: GatewayTarget, announced: number): Step<void> {
+  const entity = gatewayQueueId(target.key);
+  for (let polls = 0; announced > 0 && polls < MAX_GATHER_POLLS; polls += 1) {
+    yield* sleep(context, target.pollSeconds);
+    ({ announced } = yield* callQueue(context, entity, 'peek', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() }));
+  }
+}
+
+function* writeBatches(context: OrchestrationContext, target: GatewayTarget, ownRequestId: string, announced: number): Step<BindResult | undefined> {
   const entity = gatewayQueueId(target.key);
   const instanceId = context.df.instanceId;
   const now = () => context.df.currentUtcDateTime.toISOString();
   let own: BindResult | undefined;
   for (let n = 0; n < MAX_BATCHES_PER_WRITER; n += 1) {
-    // A burst (a batch and its neighbours, a deployment's worth of requests) arrives over a few
-    // seconds: the first write waits one poll interval so the burst shares it. Against a PUT that
-    // takes minutes this costs little and saves a whole PUT per burst.
-    if (n === 0) yield* sleep(context, target.pollSeconds);
+    if (n === 0) yield* gather(context, target, announced);
     const { batch, writer } = yield* callQueue(context, entity, 'take', { instanceId, now: now() });
     if (!writer || batch.length === 0) return own;
     const { bindings, force } = combine(batch);
@@ -53,11 +82,13 @@ export function* bindGateway(context: OrchestrationContext, target: GatewayTarge
     // newGuid is deterministic per instance and call order: a replay enqueues the same request id.
     const requestId = context.df.newGuid(`${instanceId}:gateway-request`);
     const request = { requestId, instanceId, bindings: [...bindings], force };
-    let { role } = yield* callQueue(context, entity, 'enqueue', { request, now: now() });
+    const queued = yield* callQueue(context, entity, 'enqueue', { request, now: now() });
+    let role = queued.role;
     const deadline = context.df.currentUtcDateTime.getTime() + MAX_WAIT_HOURS * 3_600_000;
     for (let waits = 0; ; waits += 1) {
       if (role === 'writer') {
-        const own = yield* writeBatches(context, target, requestId);
+        // Only the first turn gathers: a waiter that becomes the writer later writes what queued meanwhile.
+        const own = yield* writeBatches(context, target, requestId, waits === 0 ? queued.announced : 0);
         if (own) return own;
       }
       if (context.df.currentUtcDateTime.getTime() >= deadline) {

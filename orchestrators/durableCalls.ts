@@ -94,6 +94,17 @@ export function* all<const T extends readonly TypedTask<unknown>[]>(context: Orc
   return (yield context.df.Task.all([...tasks])) as Results<T>;
 }
 
+/**
+ * Waits for `task` while `background` runs as well (one Task.any schedules both). The background
+ * task keeps running after `task` ends and is read later with `wait`, which returns at once if it
+ * has ended. For work that does not depend on the steps it overlaps; a run that starts one must
+ * wait for it on every way out, so that nothing of it runs after the run has ended.
+ */
+export function* alongside<T>(context: OrchestrationContext, task: TypedTask<T>, background: TypedTask<unknown>): Step<T> {
+  yield context.df.Task.any([task, background]);
+  return yield* wait(task);
+}
+
 /** Waits for the first of `tasks` to end (Task.any) and returns that task; read it with `settled`. */
 export function* first<T>(context: OrchestrationContext, tasks: readonly TypedTask<T>[]): Step<TypedTask<T>> {
   return (yield context.df.Task.any([...tasks])) as TypedTask<T>;

@@ -16,7 +16,10 @@ export const GATEWAY_QUEUE_ENTITY = 'GatewayQueue';
 
 /** Each operation's input and answer: the contract between the entity and its callers. */
 export interface GatewayQueueOperations {
-  enqueue: { input: { request: queue.GatewayWriteRequest; now: string }; output: { role: queue.Role } };
+  enqueue: { input: { request: queue.GatewayWriteRequest; now: string }; output: { role: queue.Role; announced: number } };
+  announce: { input: { instanceId: string; now: string }; output: null };
+  withdraw: { input: { instanceId: string }; output: null };
+  peek: { input: { instanceId: string; now: string }; output: { announced: number } };
   take: { input: { instanceId: string; now: string }; output: { batch: queue.GatewayWriteRequest[]; writer: boolean } };
   complete: { input: { instanceId: string; now: string; results: Array<{ requestId: string; result: queue.BindResult }> }; output: null };
   renew: { input: { instanceId: string; now: string }; output: null };
@@ -50,6 +53,15 @@ export function gatewayQueueEntity(context: EntityContext<queue.GatewayQueueStat
       break;
     case 'release':
       queue.release(state, input as GatewayQueueOperations['release']['input']);
+      break;
+    case 'announce':
+      queue.announce(state, input as GatewayQueueOperations['announce']['input']);
+      break;
+    case 'withdraw':
+      queue.withdraw(state, input as GatewayQueueOperations['withdraw']['input']);
+      break;
+    case 'peek':
+      answer = queue.peek(state, input as GatewayQueueOperations['peek']['input']);
       break;
     case 'poll':
       answer = queue.poll(state, input as GatewayQueueOperations['poll']['input']);

@@ -29,6 +29,7 @@ export function jitter(context: OrchestrationContext, label: string): number {
 function* waitForUpdate(
   context: OrchestrationContext,
   operation: string,
+  bindings: readonly Binding[],
   pollSeconds: number,
   heartbeat: () => void,
 ): Step<ActivityOutput<'checkGatewayUpdate'>> {
@@ -36,7 +37,7 @@ function* waitForUpdate(
   for (;;) {
     yield* sleep(context, pollSeconds);
     heartbeat();
-    const status = yield* call(context, Activities.checkGatewayUpdate, { operation }, GATEWAY_RETRY);
+    const status = yield* call(context, Activities.checkGatewayUpdate, { operation, bindings: [...bindings] }, GATEWAY_RETRY);
     if (!status.ok || status.status !== 'InProgress') return status;
     if (context.df.currentUtcDateTime.getTime() >= deadline) {
       return fail(
@@ -94,8 +95,11 @@ export function* writeGateway(
       refused = [...refused, ...started.refused];
       const refusedHosts = new Set(started.refused.map((r) => r.hostname));
       pending = pending.filter((b) => !refusedHosts.has(b.hostname));
+      // Read after write: another writer may have removed or superseded what we wrote. A finished
+      // operation comes back with that read; without a PUT (nothing to change) it is read here.
+      let check: ActivityOutput<'checkGatewayBindings'>;
       if (started.operation !== undefined) {
-        const done = yield* waitForUpdate(context, started.operation, started.pollAfterSeconds, heartbeat);
+        const done = yield* waitForUpdate(context, started.operation, pending, started.pollAfterSeconds, heartbeat);
         if (!done.ok) return done;
         if (done.status === 'Canceled') {
           // Superseded by another writer's PUT, built from what that writer had read: ours is lost.
@@ -109,10 +113,12 @@ export function* writeGateway(
           yield* waitForOtherWriter(context, started.etag, pending, started.pollAfterSeconds, heartbeat);
           continue;
         }
+        if (done.status !== 'Succeeded') return fail(ErrorCodes.ApplicationGatewayUpdateFailed, `The gateway update ended ${done.status}`);
         updated = true;
+        check = done;
+      } else {
+        check = yield* call(context, Activities.checkGatewayBindings, { bindings: pending }, GATEWAY_RETRY);
       }
-      // Read after write: another writer may have removed or superseded what we wrote.
-      const check = yield* call(context, Activities.checkGatewayBindings, { bindings: pending }, GATEWAY_RETRY);
       if (!check.ok) return check;
       lost = check.missing;
       const missingHosts = new Set(lost.map((m) => m.hostname));

@@ -12,7 +12,7 @@ import { Outcome, fail } from '../lib/outcome';
 import { ErrorCodes, Steps, StepName } from '../lib/status';
 import type { IssuanceResult } from './contracts';
 import { certificateClaimId } from './certificateClaimEntity';
-import { CLEANUP_RETRY, Step, activity, all, call, claimCertificate, log, sleep } from './durableCalls';
+import { CLEANUP_RETRY, Step, TypedTask, activity, all, alongside, call, claimCertificate, log, sleep, wait } from './durableCalls';
 
 export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => void;
 
@@ -40,15 +40,17 @@ function* pollOrder(context: OrchestrationContext, orderUrl: string, until: read
  * The Key Vault name must be able to take a version for this hostname before the CA is asked
  * anything: a soft-deleted certificate or a secret of that name would otherwise make the run fail
  * after a validation was spent. A soft-deleted one is recovered when the setting allows.
+ * `first` is the answer of the check the run already made.
  */
-function* checkKeyVaultName(
+function* settleKeyVaultName(
   context: OrchestrationContext,
   hostname: Hostname,
   certificateName: string,
+  first: ActivityOutput<'checkKeyVaultName'>,
   recoverDeleted: boolean,
   report: Report,
 ): Step<Outcome> {
-  let name = yield* call(context, Activities.checkKeyVaultName, { hostname, certificateName });
+  let name = first;
   if (!name.ok || name.state !== 'deleted') return name;
   if (!recoverDeleted) return deletedFailure(certificateName, name.scheduledPurgeDate);
   report(Steps.CheckKeyVaultName, `Recovering the deleted Key Vault certificate ${certificateName}`);
@@ -145,18 +147,54 @@ function* issueClaimed(
   report: Report,
   recoverDeleted: boolean,
 ): Step<IssuanceResult> {
-  report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP');
-  const ip = yield* call(context, Activities.getGatewayPublicIp, {});
+  // The gateway's address and the Key Vault name do not depend on each other: both are read at once
+  // (CheckKeyVaultNameStep is shown only when the name needs work: a deleted certificate recovered).
+  report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP and checking the Key Vault name');
+  const [ip, name] = yield* all(context, [
+    activity(context, Activities.getGatewayPublicIp, {}),
+    activity(context, Activities.checkKeyVaultName, { hostname, certificateName }),
+  ]);
   if (!ip.ok) return ip;
 
   report(Steps.CheckDnsResolution, `Checking that ${hostname} resolves to ${ip.ip}`);
   const dns = yield* call(context, Activities.checkDnsResolution, { hostname, gatewayIp: ip.ip, gatewayAddresses: ip.addresses });
   if (!dns.ok) return dns;
 
-  report(Steps.CheckKeyVaultName, `Checking that Key Vault can store the certificate as ${certificateName}`);
-  const named = yield* checkKeyVaultName(context, hostname, certificateName, recoverDeleted, report);
+  const named = yield* settleKeyVaultName(context, hostname, certificateName, name, recoverDeleted, report);
   if (!named.ok) return named;
 
+  // The Key Vault CSR starts with the answer to the CA (issueOrdered) and runs while the CA
+  // validates. A run that ends before reading it still waits for it, so no Key Vault work outlives
+  // the certificate's claim; a pending CSR it leaves is reused by the next run (createKeyVaultCsr is idempotent).
+  const csr: KeyVaultCsr = {};
+  try {
+    return yield* issueOrdered(context, hostname, certificateName, ip.ip, dns.reachable, report, csr);
+  } finally {
+    if (csr.task && !csr.read) {
+      try {
+        yield* wait(csr.task);
+      } catch {
+        log(context, `${hostname}: the Key Vault CSR failed as well; the next run makes it again`);
+      }
+    }
+  }
+}
+
+/** The Key Vault CSR of a run: the task once started, and its result once read. */
+interface KeyVaultCsr {
+  task?: TypedTask<ActivityOutput<'createKeyVaultCsr'>>;
+  read?: ActivityOutput<'createKeyVaultCsr'>;
+}
+
+function* issueOrdered(
+  context: OrchestrationContext,
+  hostname: Hostname,
+  certificateName: string,
+  gatewayIp: string,
+  reachable: readonly string[],
+  report: Report,
+  csr: KeyVaultCsr,
+): Step<IssuanceResult> {
   report(Steps.GetAcmeOrder, `Creating the ACME order for ${hostname}`);
   const order = yield* createOrder(context, hostname, report);
   if (!order.ok) return order;
@@ -167,37 +205,35 @@ function* issueClaimed(
   const pending = challenges.challenges.filter((c) => !c.alreadyValid);
   const files = pending.map((c) => ({ token: c.token, keyAuthorization: c.keyAuthorization }));
 
+  const startCsr = () => (csr.task ??= activity(context, Activities.createKeyVaultCsr, { hostname, certificateName }));
   let outcome: IssuanceResult | undefined;
   let warning: string | undefined;
-  let csr: ActivityOutput<'createKeyVaultCsr'> | undefined;
   try {
     if (files.length > 0) {
       report(Steps.UploadValidationFileToBlobStorage, 'Uploading the validation file to Blob Storage');
       yield* call(context, Activities.uploadChallengeFiles, { files });
 
       report(Steps.VerifyValidationFile, `Fetching the validation file through the gateway as the CA will`);
-      const check = yield* call(context, Activities.checkChallengeFiles, { hostname, addresses: dns.reachable, files });
+      const check = yield* call(context, Activities.checkChallengeFiles, { hostname, addresses: [...reachable], files });
       if (!check.ok) return (outcome = check);
 
       report(Steps.AnswerAcmeHttp01Challenge, 'Asking the CA to validate');
-      // The Key Vault key and CSR do not depend on validation: making them while the CA validates
-      // saves the slowest step's latency. A pending CSR left by a failed validation is reused next time.
-      const [answered, early] = yield* all(context, [
-        activity(context, Activities.answerChallenges, { challengeUrls: pending.map((c) => c.challengeUrl) }),
-        activity(context, Activities.createKeyVaultCsr, { hostname, certificateName }),
-      ]);
+      // The key and CSR do not depend on validation: they are made in Key Vault while the CA
+      // validates and the order is polled, and read only when finalizing. Not earlier: a run whose
+      // DNS or self-check fails leaves nothing in Key Vault.
+      const answer = activity(context, Activities.answerChallenges, { challengeUrls: pending.map((c) => c.challengeUrl) });
+      const answered = yield* alongside(context, answer, startCsr());
       if (!answered.ok) return (outcome = answered);
-      csr = early;
     }
 
     report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
     const validated = yield* pollOrder(context, order.orderUrl, ['ready', 'valid', 'processing']);
     if (!validated.ok) return (outcome = validated);
 
-    report(Steps.CreateCertificate, 'Creating the key in Key Vault, finalizing the order and merging the certificate');
-    csr ??= yield* call(context, Activities.createKeyVaultCsr, { hostname, certificateName });
-    if (!csr.ok) return (outcome = csr);
-    const finalized = yield* call(context, Activities.finalizeOrder, { orderUrl: order.orderUrl, csrPem: csr.csrPem });
+    report(Steps.CreateCertificate, 'Finalizing the order with the Key Vault CSR and merging the certificate');
+    const made = (csr.read = yield* wait(startCsr()));
+    if (!made.ok) return (outcome = made);
+    const finalized = yield* call(context, Activities.finalizeOrder, { orderUrl: order.orderUrl, csrPem: made.csrPem });
     if (!finalized.ok) return (outcome = finalized);
     if (finalized.status !== 'valid') {
       const issued = yield* pollOrder(context, order.orderUrl, ['valid']);
@@ -209,7 +245,7 @@ function* issueClaimed(
       ok: true,
       hostname,
       certificateName,
-      gatewayIp: ip.ip,
+      gatewayIp,
       version: merged.version,
       thumbprint: merged.thumbprint,
       expiresOn: merged.expiresOn,

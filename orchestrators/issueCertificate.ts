@@ -9,7 +9,7 @@ import { toCodedFailure } from '../lib/errors';
 import { gatewayNames } from '../lib/naming';
 import { fail } from '../lib/outcome';
 import { Steps, failure, progress } from '../lib/status';
-import { bindGateway } from './bindGateway';
+import { announceGatewayWrite, bindGateway, withdrawGatewayWrite } from './bindGateway';
 import { IssuanceResult, IssueCertificateOutput, Orchestrators } from './contracts';
 import { inputOf, log } from './durableCalls';
 import { Report, issueOneCertificate } from './issuanceRecipe';
@@ -18,12 +18,15 @@ export const issueCertificateOrchestrator: OrchestrationHandler = function* (con
   const { hostname, bind, recoverDeleted } = inputOf(context, Orchestrators.IssueCertificate);
   const report: Report = (step, message) => context.df.setCustomStatus(progress(step, message));
 
+  // A writer that is ready first waits (bounded) for this run, so that both share one gateway PUT.
+  if (bind) announceGatewayWrite(context, bind);
   let result: IssuanceResult;
   try {
     result = yield* issueOneCertificate(context, hostname, report, recoverDeleted === true);
   } catch (error) {
     result = { ok: false, ...toCodedFailure(error) };
   }
+  if (!result.ok && bind) withdrawGatewayWrite(context, bind);
 
   if (result.ok && bind) {
     report(Steps.ConfigureApplicationGateway, `Binding ${hostname} to an HTTPS listener on the Application Gateway`);

@@ -7,7 +7,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import type { Hostname } from '../lib/hostnames';
 import { issuanceInstanceId } from '../lib/naming';
 import { ErrorCodes, HostnameProgress, Steps, compactStates, failure, progress } from '../lib/status';
-import { bindGateway } from './bindGateway';
+import { announceGatewayWrite, bindGateway, withdrawGatewayWrite } from './bindGateway';
 import { IssuedCertificate, IssueCertificatesOutput, Orchestrators } from './contracts';
 import { TypedTask, first, inputOf, settled, subOrchestration } from './durableCalls';
 
@@ -19,6 +19,8 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   // customStatus carries counts and one short state per hostname (request order); details go to the output.
   const compact = () => compactStates(hostnames.map((h) => states[h] as HostnameProgress));
   context.df.setCustomStatus(progress(Steps.IssueCertificates, `Issuing ${hostnames.length} certificate(s)`, compact()));
+  // A writer that is ready first waits (bounded) for this batch, so that both share one gateway PUT.
+  announceGatewayWrite(context, gateway);
 
   // Task.any, one child at a time: each hostname's state is published as soon as its child ends,
   // so users polling the batch see progress rather than "Pending" until the slowest one finishes.
@@ -53,6 +55,7 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   }
 
   let gatewayUpdated = false;
+  if (issued.length === 0) withdrawGatewayWrite(context, gateway);
   if (issued.length > 0) {
     context.df.setCustomStatus(progress(Steps.ConfigureApplicationGateway, `Binding ${issued.length} certificate(s) in one gateway update`, compact()));
     const bound = yield* bindGateway(

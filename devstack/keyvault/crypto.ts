@@ -1,5 +1,5 @@
 /** Key Vault's crypto, emulated: RSA keys, CSRs and self-signed certificates from a policy, PFX and PEM encodings. */
-import { createHash, generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import forge from 'node-forge';
 import { KvError } from './errors';
 import { num, str, strArr, obj, Wire } from './json';
@@ -20,6 +20,27 @@ export function newRsaKeyPem(bits: number): string {
 
 function forgeKey(keyPem: string): forge.pki.rsa.PrivateKey {
   return forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+}
+
+/** The public half of `keyPem` in forge's form, read natively (forge only assembles the structures here). */
+function forgePublicKey(keyPem: string): forge.pki.rsa.PublicKey {
+  const spki = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
+  return forge.pki.publicKeyFromAsn1(forge.asn1.fromDer(spki.toString('binary'))) as forge.pki.rsa.PublicKey;
+}
+
+/**
+ * RSASSA-PKCS1-v1_5 with SHA-256 over `tbs` (a DER structure), computed by Node's native crypto:
+ * forge's pure-JS signature would hold the event loop for ~50–100 ms per CSR on this machine,
+ * stalling every server that shares the process. The bytes are the same as forge's `sign`.
+ */
+/** forge builds these structures but its typings do not declare them. */
+const forgeStructures = forge.pki as unknown as {
+  getCertificationRequestInfo(csr: forge.pki.CertificateSigningRequest): forge.asn1.Asn1;
+  getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
+};
+
+function signSha256Rsa(tbs: forge.asn1.Asn1, keyPem: string): string {
+  return sign('sha256', Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary'), keyPem).toString('binary');
 }
 
 const DN_SHORT_NAMES = new Set(['CN', 'C', 'L', 'ST', 'O', 'OU', 'E']);
@@ -57,19 +78,21 @@ function policyExtensions(x509: Wire): object[] {
 }
 
 export function buildCsr(keyPem: string, x509: Wire): Buffer {
-  const key = forgeKey(keyPem);
   const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  csr.publicKey = forgePublicKey(keyPem);
   csr.setSubject(subjectAttributes(str(x509.subject) ?? ''));
   csr.setAttributes([{ name: 'extensionRequest', extensions: policyExtensions(x509) }]);
-  csr.sign(key, forge.md.sha256.create());
+  // What forge's csr.sign does, with the signature made natively (signSha256Rsa).
+  csr.signatureOid = csr.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption as string;
+  const info = forgeStructures.getCertificationRequestInfo(csr);
+  csr.certificationRequestInfo = info;
+  csr.signature = signSha256Rsa(info, keyPem);
   return Buffer.from(forge.asn1.toDer(forge.pki.certificationRequestToAsn1(csr)).getBytes(), 'binary');
 }
 
 export function selfSignedCertificate(keyPem: string, x509: Wire): Buffer {
-  const key = forgeKey(keyPem);
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  cert.publicKey = forgePublicKey(keyPem);
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
   cert.validity.notBefore = new Date(Date.now() - 600_000);
   const notAfter = new Date(cert.validity.notBefore);
@@ -79,7 +102,11 @@ export function selfSignedCertificate(keyPem: string, x509: Wire): Buffer {
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions(policyExtensions(x509));
-  cert.sign(key, forge.md.sha256.create());
+  // What forge's cert.sign does, with the signature made natively (signSha256Rsa).
+  cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption as string;
+  const tbs = forgeStructures.getTBSCertificate(cert);
+  cert.tbsCertificate = tbs;
+  cert.signature = signSha256Rsa(tbs, keyPem);
   return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
 }
 

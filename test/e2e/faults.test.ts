@@ -92,33 +92,15 @@ describe('faults 3, 4, 7 on one stack', () => {
     });
 
     it('fault 7: the CA fails validation — AcmeOrderInvalid, container cleaned, and a retry succeeds once fixed', async () => {
-      const stack = app().stack;
-      const original = gatewayJson(app());
-      // The CA's path (through the gateway) breaks: the challenge path rule disappears...
-      const broken = structuredClone(original);
-      for (const map of broken.properties.urlPathMaps ?? []) {
-        map.properties.pathRules = map.properties.pathRules.filter((r: any) => !r.properties.paths.includes('/.well-known/acme-challenge/*'));
-      }
-      stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, broken);
-      // ...while our own probe still reaches the file (a path the CA does not take), so the CA is asked.
-      const probe: Server = createServer(async (req, res) => {
-        const token = (req.url ?? '').split('/').pop() ?? '';
-        const blob = await fetch(`${stack.settings.BlobContainerUrl}/${token}`);
-        res.statusCode = blob.status;
-        res.end(await blob.text());
-      });
-      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-      const restorePort = withSetting('ChallengeSelfCheckPort', String((probe.address() as AddressInfo).port));
       const host = randomHostname('cafail');
+      const restore = await breakTheCasPath(app());
       try {
         const final = await issue(app(), [host]);
         expect(final.runtimeStatus).toBe('Failed');
         expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'AcmeOrderInvalid' });
         expect((await challengeBlobNames(app())).length).toBe(0);
       } finally {
-        stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, original);
-        restorePort();
-        await new Promise((r) => probe.close(r));
+        await restore();
       }
       const retry = await issue(app(), [host]);
       expect(retry.runtimeStatus, JSON.stringify(retry.customStatus)).toBe('Completed');
@@ -126,6 +108,67 @@ describe('faults 3, 4, 7 on one stack', () => {
     });
   });
 });
+
+describe('fault 7 while Key Vault is slow to make the key (timers on wall time, as on the real host)', () => {
+  onStack({ timerMode: 'wallClock' }, (app) => {
+    it('ends the failed run only once the Key Vault CSR started with the answer is done', async () => {
+      const restore = await breakTheCasPath(app());
+      // The CA fails within a few polls; Key Vault takes 3 s for the key.
+      const csrFunction = app().registry.require('createKeyVaultCsr') as { handler: (...args: unknown[]) => unknown };
+      const csrHandler = csrFunction.handler;
+      let csrDone = false;
+      csrFunction.handler = async (...args: unknown[]) => {
+        await new Promise((r) => setTimeout(r, 3000));
+        try {
+          return await csrHandler(...args);
+        } finally {
+          csrDone = true;
+        }
+      };
+      try {
+        const response = await post(app().harness, SINGLE, { hostnames: [{ hostname: randomHostname('slowkey') }] });
+        const final = await app().harness.waitForCompletion(response.json().id, { timeoutMs: 120_000 });
+        expect(final.customStatus).toMatchObject({ status: 'Failed', error: 'AcmeOrderInvalid' });
+        // No Key Vault work outlives the run (and its claim on the certificate): the CSR's result is in its history.
+        expect(csrDone).toBe(true);
+        const history = app().harness.getStatus(response.json().id).history;
+        const scheduled = history.find((e) => e.EventType === 4 && e.Name === 'createKeyVaultCsr');
+        expect(history.some((e) => e.EventType === 5 && e.TaskScheduledId === scheduled?.EventId)).toBe(true);
+      } finally {
+        csrFunction.handler = csrHandler;
+        await restore();
+      }
+    });
+  });
+});
+
+/**
+ * The CA's path (through the gateway) breaks — the challenge path rule disappears — while our own
+ * probe still reaches the file (a path the CA does not take), so the CA is asked and fails the
+ * validation. Returns what puts everything back.
+ */
+async function breakTheCasPath(app: AppOnStack): Promise<() => Promise<void>> {
+  const stack = app.stack;
+  const original = gatewayJson(app);
+  const broken = structuredClone(original);
+  for (const map of broken.properties.urlPathMaps ?? []) {
+    map.properties.pathRules = map.properties.pathRules.filter((r: any) => !r.properties.paths.includes('/.well-known/acme-challenge/*'));
+  }
+  stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, broken);
+  const probe: Server = createServer(async (req, res) => {
+    const token = (req.url ?? '').split('/').pop() ?? '';
+    const blob = await fetch(`${stack.settings.BlobContainerUrl}/${token}`);
+    res.statusCode = blob.status;
+    res.end(await blob.text());
+  });
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const restorePort = withSetting('ChallengeSelfCheckPort', String((probe.address() as AddressInfo).port));
+  return async () => {
+    stack.arm.addApplicationGateway(stack.resourceGroup, stack.gatewayName, original);
+    restorePort();
+    await new Promise((r) => probe.close(r));
+  };
+}
 
 describe('fault 5: the host dies after every activity, once each', () => {
   const crashed = new Set<string>();
@@ -146,7 +189,7 @@ describe('fault 5: the host dies after every activity, once each', () => {
           'mergeCertificate',
           'deleteChallengeFiles',
           'startGatewayUpdate',
-          'checkGatewayBindings',
+          'checkGatewayUpdate',
         ]),
       );
       for (const h of hosts) {

@@ -10,7 +10,6 @@ const START = 'AddCertificateFunctions_HttpStart';
 const EXPECTED_STEPS = [
   'GetApplicationGatewayPublicIpStep',
   'CheckDnsResolutionStep',
-  'CheckKeyVaultNameStep',
   'GetAcmeOrderStep',
   'GetAcmeHttp01ChallengeStep',
   'UploadValidationFileToBlobStorageStep',

@@ -15,6 +15,10 @@ import {
   resultFor,
   take,
   WRITER_LEASE_MINUTES,
+  ANNOUNCEMENT_MINUTES,
+  announce,
+  peek,
+  withdraw,
 } from '../../lib/gatewayQueue';
 import { hostname } from '../fixtures/hostnames';
 
@@ -31,10 +35,11 @@ const ok: BindResult = { ok: true, updated: true, refused: [] };
 describe('the gateway write queue', () => {
   it('makes the first requester the writer and the others waiters, then coalesces the waiters into one batch', () => {
     const state = emptyQueue();
-    expect(enqueue(state, { request: request('r1', 'a.test.example'), now: T0 })).toEqual({ role: 'writer' });
+    expect(enqueue(state, { request: request('r1', 'a.test.example'), now: T0 })).toEqual({ role: 'writer', announced: 0 });
     expect(take(state, { instanceId: 'i1', now: T0 }).batch.map((r) => r.requestId)).toEqual(['r1']);
     // Nine more arrive while the first PUT is in flight.
-    for (let i = 2; i <= 10; i += 1) expect(enqueue(state, { request: request(`r${i}`, `h${i}.test.example`), now: at(1) })).toEqual({ role: 'waiter' });
+    for (let i = 2; i <= 10; i += 1)
+      expect(enqueue(state, { request: request(`r${i}`, `h${i}.test.example`), now: at(1) })).toEqual({ role: 'waiter', announced: 0 });
     complete(state, { instanceId: 'i1', now: at(2), results: [{ requestId: 'r1', result: ok }] });
     const second = take(state, { instanceId: 'i1', now: at(2) });
     expect(second.batch).toHaveLength(9);
@@ -80,6 +85,31 @@ describe('the gateway write queue', () => {
     enqueue(state, { request: request('r1', 'a.test.example'), now: T0 });
     enqueue(state, { request: request('r1', 'a.test.example'), now: T0 });
     expect(take(state, { instanceId: 'i1', now: T0 }).batch).toHaveLength(1);
+  });
+
+  it('counts announced writers until they queue, withdraw or lapse', () => {
+    const state = emptyQueue();
+    announce(state, { instanceId: 'i2', now: T0 });
+    announce(state, { instanceId: 'i3', now: T0 });
+    announce(state, { instanceId: 'i4', now: at(10) });
+    // The writer's own announcement never counts.
+    announce(state, { instanceId: 'i1', now: T0 });
+    expect(enqueue(state, { request: request('r1', 'a.test.example'), now: at(1) })).toEqual({ role: 'writer', announced: 3 });
+    enqueue(state, { request: request('r2', 'b.test.example'), now: at(2) });
+    withdraw(state, { instanceId: 'i3' });
+    expect(peek(state, { instanceId: 'i1', now: at(3) })).toEqual({ announced: 1 });
+    // i4 never writes nor withdraws (terminated): it stops counting once its announcement lapses.
+    expect(peek(state, { instanceId: 'i1', now: at(10 + ANNOUNCEMENT_MINUTES - 1) })).toEqual({ announced: 1 });
+    expect(peek(state, { instanceId: 'i1', now: at(10 + ANNOUNCEMENT_MINUTES) })).toEqual({ announced: 0 });
+    expect(state.announced).toEqual({});
+  });
+
+  it('reads a state written before announcements existed', () => {
+    const state = emptyQueue();
+    delete state.announced;
+    expect(peek(state, { instanceId: 'i1', now: T0 })).toEqual({ announced: 0 });
+    withdraw(state, { instanceId: 'i1' });
+    expect(enqueue(state, { request: request('r1', 'a.test.example'), now: T0 })).toEqual({ role: 'writer', announced: 0 });
   });
 
   it('drops results nobody collected after a day', () => {

@@ -22,7 +22,8 @@ export type Call =
   | { readonly kind: 'subOrchestration'; readonly name: OrchestratorName; readonly input: unknown; readonly instanceId: string }
   | { readonly kind: 'timer'; readonly seconds: number }
   | { readonly kind: 'entity'; readonly entity: string; readonly operation: string; readonly input: unknown; readonly signal: boolean }
-  | { readonly kind: 'all'; readonly names: readonly string[] };
+  | { readonly kind: 'all'; readonly names: readonly string[] }
+  | { readonly kind: 'any'; readonly names: readonly string[] };
 
 interface FakeTask extends Task {
   readonly run: () => unknown;
@@ -187,10 +188,12 @@ export function runOrchestrator<K extends OrchestratorName>(handler: Orchestrati
         make(
           'any',
           () => {
-            // The first task in the list ends first: deterministic, and enough to test the bookkeeping.
+            // Task.any schedules every task; the first in the list ends first (deterministic, and
+            // enough to test the bookkeeping), the others have run by the time they are read.
+            calls.push({ kind: 'any', names: tasks.map((t) => t.kind) });
             const winner = tasks[0];
             if (!winner) throw new Error('fake context: Task.any of nothing');
-            settle(winner);
+            tasks.forEach(settle);
             return winner;
           },
           { children: tasks },

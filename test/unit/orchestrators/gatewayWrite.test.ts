@@ -7,13 +7,13 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../../../lib/activityContracts';
 import type { GatewayWriteRequest } from '../../../lib/gatewayQueue';
-import { bindGateway } from '../../../orchestrators/bindGateway';
+import { MAX_GATHER_POLLS, bindGateway } from '../../../orchestrators/bindGateway';
 import { Orchestrators } from '../../../orchestrators/contracts';
 import { GATEWAY_QUEUE_ENTITY, gatewayQueueEntity } from '../../../orchestrators/gatewayQueueEntity';
 import { MAX_WRITES } from '../../../orchestrators/gatewayUpdate';
 import { hostname } from '../../fixtures/hostnames';
 import { ActivityScript, fakeGuid, runOrchestrator } from './fakeContext';
-import { GATEWAY, gatewayActivities } from './gatewayScript';
+import { GATEWAY, gatewayActivities, updateStatus } from './gatewayScript';
 
 const binding = (h: string): Binding => ({ hostname: hostname(h), keyVaultSecretId: `https://v/secrets/${h}` });
 const A = binding('a.write.test');
@@ -31,7 +31,7 @@ function run(bindings: Binding[], activities: ActivityScript, options: { instanc
 
 describe('one gateway write', () => {
   it('writes again when another writer superseded the PUT (operation Canceled)', () => {
-    const result = run([A], gatewayActivities({ checkGatewayUpdate: (_i, call) => ({ ok: true, status: call === 1 ? 'Canceled' : 'Succeeded' }) }));
+    const result = run([A], gatewayActivities({ checkGatewayUpdate: (_i, call) => updateStatus(call === 1 ? 'Canceled' : 'Succeeded') }));
     expect(result.inputsOf('startGatewayUpdate')).toHaveLength(2);
     expect(result.output).toEqual({ ok: true, updated: true, refused: [] });
   });
@@ -40,7 +40,7 @@ describe('one gateway write', () => {
     const result = run(
       [A],
       gatewayActivities({
-        checkGatewayUpdate: (_i, call) => ({ ok: true, status: call === 1 ? 'Canceled' : 'Succeeded' }),
+        checkGatewayUpdate: (_i, call) => updateStatus(call === 1 ? 'Canceled' : 'Succeeded'),
         // The other writer's PUT lands on the third read: the etag moves on.
         checkGatewayBindings: (_i, call) => ({ ok: true, missing: [], etag: call < 3 ? 'e1' : 'e2' }),
       }),
@@ -55,8 +55,10 @@ describe('one gateway write', () => {
     const result = run(
       [A, B],
       gatewayActivities({
-        checkGatewayBindings: (input, call) => ({
+        // The read after the first write (it comes back with the finished operation) misses B.
+        checkGatewayUpdate: (input, call) => ({
           ok: true,
+          status: 'Succeeded',
           etag: 'e2',
           missing:
             call === 1
@@ -72,7 +74,7 @@ describe('one gateway write', () => {
   });
 
   it('reports the hostnames still missing after the bounded number of writes as ApplicationGatewayUpdateLost', () => {
-    const result = run([A], gatewayActivities({ checkGatewayUpdate: () => ({ ok: true, status: 'Canceled' }) }));
+    const result = run([A], gatewayActivities({ checkGatewayUpdate: () => updateStatus('Canceled') }));
     expect(result.inputsOf('startGatewayUpdate')).toHaveLength(MAX_WRITES);
     expect(result.output).toEqual({
       ok: true,
@@ -93,9 +95,8 @@ describe('one gateway write', () => {
             : { ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 },
       }),
     );
-    // The first timer is the writer's gathering wait (one poll interval); then the jittered backoff.
-    const [gather, ...timers] = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
-    expect(gather).toBe(GATEWAY.pollSeconds);
+    // Nobody else announced a write, so there is no gathering wait: the first timer is the jittered backoff.
+    const timers = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
     expect(timers[0]).toBeGreaterThanOrEqual(7);
     expect(timers[0]).toBeLessThanOrEqual(23);
     expect(timers[1]).toBeGreaterThanOrEqual(15);
@@ -103,9 +104,9 @@ describe('one gateway write', () => {
   });
 
   it('polls the operation on timers of the poll interval until it ends', () => {
-    const result = run([A], gatewayActivities({ checkGatewayUpdate: (_i, call) => ({ ok: true, status: call < 4 ? 'InProgress' : 'Succeeded' }) }));
-    // One gathering wait before the write, then one poll interval per check.
-    expect(result.calls.filter((c) => c.kind === 'timer')).toEqual(Array.from({ length: 5 }, () => ({ kind: 'timer', seconds: 10 })));
+    const result = run([A], gatewayActivities({ checkGatewayUpdate: (_i, call) => updateStatus(call < 4 ? 'InProgress' : 'Succeeded') }));
+    // A lone writer writes at once (no gathering wait), then waits one poll interval per check.
+    expect(result.calls.filter((c) => c.kind === 'timer')).toEqual(Array.from({ length: 4 }, () => ({ kind: 'timer', seconds: 10 })));
   });
 
   it('passes on a denied status read (tracking needs resource-group permission) as a failure naming it', () => {
@@ -131,7 +132,8 @@ describe('one gateway write', () => {
         }),
       }),
     );
-    expect(result.inputsOf('checkGatewayBindings')).toEqual([{ bindings: [B] }]);
+    // Only the hostname the PUT took is read back after the write.
+    expect(result.inputsOf('checkGatewayUpdate')).toEqual([{ operation: 'op', bindings: [B] }]);
     expect(result.output).toEqual({
       ok: true,
       updated: true,
@@ -141,28 +143,30 @@ describe('one gateway write', () => {
 });
 
 describe('coalescing through the queue entity', () => {
-  it('writes ten concurrent requests in two PUTs, and a waiter collects its result without writing', () => {
+  const entityKey = `@${GATEWAY_QUEUE_ENTITY.toLowerCase()}@${GATEWAY.key}`;
+  /** One entity operation from outside the orchestration under test (another run's call or signal). */
+  const operate = (entityStates: Map<string, unknown>, operationName: string, input: unknown) =>
+    gatewayQueueEntity({
+      df: {
+        operationName,
+        getState: (init: () => unknown) => (entityStates.get(entityKey) as object | undefined) ?? init(),
+        setState: (s: unknown) => entityStates.set(entityKey, JSON.parse(JSON.stringify(s))),
+        getInput: () => input,
+        return: () => undefined,
+      },
+    } as never);
+  const others: GatewayWriteRequest[] = Array.from({ length: 9 }, (_, i) => ({
+    requestId: fakeGuid(`i${i + 2}:gateway-request`),
+    instanceId: `i${i + 2}`,
+    bindings: [binding(`h${i + 2}.write.test`)],
+    force: false,
+  }));
+
+  it('writes ten concurrent requests in two PUTs when nobody announced, and a waiter collects its result without writing', () => {
     const entityStates = new Map<string, unknown>();
-    const entityKey = `@${GATEWAY_QUEUE_ENTITY.toLowerCase()}@${GATEWAY.key}`;
-    const others: GatewayWriteRequest[] = Array.from({ length: 9 }, (_, i) => ({
-      requestId: fakeGuid(`i${i + 2}:gateway-request`),
-      instanceId: `i${i + 2}`,
-      bindings: [binding(`h${i + 2}.write.test`)],
-      force: false,
-    }));
     // Nine requests arrive while the first writer's PUT is in flight.
     const arrive = () => {
-      for (const request of others) {
-        gatewayQueueEntity({
-          df: {
-            operationName: 'enqueue',
-            getState: (init: () => unknown) => (entityStates.get(entityKey) as object | undefined) ?? init(),
-            setState: (s: unknown) => entityStates.set(entityKey, JSON.parse(JSON.stringify(s))),
-            getInput: () => ({ request, now: '2030-01-01T00:00:05.000Z' }),
-            return: () => undefined,
-          },
-        } as never);
-      }
+      for (const request of others) operate(entityStates, 'enqueue', { request, now: '2030-01-01T00:00:05.000Z' });
     };
     const writer = run(
       [A],
@@ -180,5 +184,46 @@ describe('coalescing through the queue entity', () => {
     const waiter = run(others[0]!.bindings, gatewayActivities(), { instanceId: 'i2', entityStates });
     expect(waiter.inputsOf('startGatewayUpdate')).toEqual([]);
     expect(waiter.output).toEqual({ ok: true, updated: true, refused: [] });
+  });
+
+  it('waits for announced writers before its first write, so that ten runs share one PUT', () => {
+    const entityStates = new Map<string, unknown>();
+    // Nine other runs announced a write when they started; they queue it during the writer's gathering wait.
+    for (const request of others) operate(entityStates, 'announce', { instanceId: request.instanceId, now: '2030-01-01T00:00:00.000Z' });
+    let timers = 0;
+    const writer = runOrchestrator(
+      function* (context: OrchestrationContext) {
+        const original = context.df.createTimer.bind(context.df);
+        context.df.createTimer = (fireAt: Date) => {
+          // The others end their issuance after the first gathering wait has begun.
+          if ((timers += 1) === 1) for (const request of others) operate(entityStates, 'enqueue', { request, now: '2030-01-01T00:00:05.000Z' });
+          return original(fireAt);
+        };
+        return yield* bindGateway(context, GATEWAY, [A]);
+      },
+      { name: Orchestrators.IssueCertificate, input: { hostname: A.hostname }, activities: gatewayActivities(), instanceId: 'i1', entityStates },
+    );
+    expect(writer.inputsOf('startGatewayUpdate').map((i) => i.bindings.length)).toEqual([10]);
+    expect(writer.calls.filter((c) => c.kind === 'entity' && c.operation === 'peek')).toHaveLength(1);
+    expect(writer.output).toEqual({ ok: true, updated: true, refused: [] });
+  });
+
+  it('gathers for at most MAX_GATHER_POLLS poll intervals when an announced run never writes', () => {
+    const entityStates = new Map<string, unknown>();
+    operate(entityStates, 'announce', { instanceId: 'i-stuck', now: '2030-01-01T00:00:00.000Z' });
+    const writer = run([A], gatewayActivities(), { instanceId: 'i1', entityStates });
+    const peeks = writer.calls.filter((c) => c.kind === 'entity' && c.operation === 'peek');
+    expect(peeks).toHaveLength(MAX_GATHER_POLLS);
+    expect(writer.inputsOf('startGatewayUpdate')).toHaveLength(1);
+    expect(writer.output).toEqual({ ok: true, updated: true, refused: [] });
+  });
+
+  it('does not wait for a run that withdrew its announcement', () => {
+    const entityStates = new Map<string, unknown>();
+    operate(entityStates, 'announce', { instanceId: 'i-failed', now: '2030-01-01T00:00:00.000Z' });
+    operate(entityStates, 'withdraw', { instanceId: 'i-failed' });
+    const writer = run([A], gatewayActivities(), { instanceId: 'i1', entityStates });
+    expect(writer.calls.filter((c) => c.kind === 'entity' && c.operation === 'peek')).toEqual([]);
+    expect(writer.calls.findIndex((c) => c.kind === 'timer')).toBeGreaterThan(writer.calls.findIndex((c) => c.kind === 'activity'));
   });
 });

@@ -52,8 +52,8 @@ describe('the issuance recipe', () => {
     expect(result.error).toBeUndefined();
     expect(result.activityNames()).toEqual([
       'getGatewayPublicIp',
-      'checkDnsResolution',
       'checkKeyVaultName',
+      'checkDnsResolution',
       'createAcmeOrder',
       'getAcmeHttp01Challenges',
       'uploadChallengeFiles',
@@ -66,10 +66,13 @@ describe('the issuance recipe', () => {
       'deleteChallengeFiles',
       'startGatewayUpdate',
       'checkGatewayUpdate',
-      'checkGatewayBindings',
     ]);
-    // The answer and the CSR are one Task.all: the key is made while the CA validates.
-    expect(result.calls.find((c) => c.kind === 'all')).toEqual({ kind: 'all', names: ['activity', 'activity'] });
+    // The gateway's address and the Key Vault name are read at once; the CSR starts with the answer
+    // to the CA (one Task.any) and is read only when finalizing, after the order is polled.
+    expect(result.calls.filter((c) => c.kind === 'all' || c.kind === 'any')).toEqual([
+      { kind: 'all', names: ['activity', 'activity'] },
+      { kind: 'any', names: ['activity', 'activity'] },
+    ]);
     expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: HOST, keyVaultSecretId: SECRET }], force: false }]);
     expect(result.lastStatus).toMatchObject({ status: 'Completed', error: null });
     expect(result.output).toMatchObject({ result: { ok: true, hostname: HOST, version: 'v1' }, gatewayUpdated: true });
@@ -79,7 +82,8 @@ describe('the issuance recipe', () => {
     const result = run(
       script({ checkDnsResolution: () => ({ ok: false, code: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' }) }),
     );
-    expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkDnsResolution']);
+    // The Key Vault name was read alongside the gateway's address; no key is made for a hostname that does not point here.
+    expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkKeyVaultName', 'checkDnsResolution']);
     expect(result.error?.message).toMatch(/^\[HostnameNotResolvingToApplicationGateway\]/);
     expect(result.lastStatus).toEqual({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' });
   });
