@@ -8,9 +8,13 @@
  * Protocol (every operation is one entity operation, which the Durable extension runs one at a
  * time per entity, in arrival order):
  * - `enqueue`: a request joins the queue; if nobody holds the writer lease (or it expired), the
- *   caller gets it and becomes the writer.
+ *   caller gets it and becomes the writer — and takes its first batch at once when no other
+ *   writer is announced (below).
  * - `take`: the writer takes everything queued (plus what a dead writer had taken) as one batch.
- * - `complete`: the writer records each request's result; `poll` hands it to its requester.
+ * - `complete`: the writer records each request's result (`poll` hands it to its requester) and,
+ *   if it asks, takes the next batch in the same operation.
+ * Every entity operation is a round trip through the task hub's queues (hundreds of milliseconds
+ * in Azure), so a lone writer needs two: enqueue-and-take, complete-and-take (empty: released).
  * - `poll`: a waiting requester learns its result, or takes over the lease when the writer died.
  * - `release`: the writer gives the lease up; a waiting requester becomes the next writer.
  * - `announce` / `withdraw`: an orchestration that will write once its issuance ends says so when
@@ -100,8 +104,17 @@ export function peek(state: GatewayQueueState, input: { instanceId: string; now:
 
 export type Role = 'writer' | 'waiter';
 
-/** Queues a request; the answer says whether the caller writes, and how many announced writers are still to come. */
-export function enqueue(state: GatewayQueueState, input: { request: GatewayWriteRequest; now: string }): { role: Role; announced: number } {
+/** What a writer takes: a batch to write (empty: nothing left, the lease is released), or nothing when it is no longer the writer. */
+export interface Taken {
+  batch: GatewayWriteRequest[];
+  writer: boolean;
+}
+
+/**
+ * Queues a request; the answer says whether the caller writes, how many announced writers are
+ * still to come, and — for a writer nobody is announced for — its first batch, taken at once.
+ */
+export function enqueue(state: GatewayQueueState, input: { request: GatewayWriteRequest; now: string }): { role: Role; announced: number; taken?: Taken } {
   const { instanceId } = input.request;
   prune(state, input.now);
   withdraw(state, { instanceId });
@@ -114,13 +127,13 @@ export function enqueue(state: GatewayQueueState, input: { request: GatewayWrite
   const announced = announcedOthers(state, instanceId, input.now);
   if (state.writer?.instanceId === instanceId || leaseFree(state, input.now)) {
     grantLease(state, instanceId, input.now);
-    return { role: 'writer', announced };
+    return announced === 0 ? { role: 'writer', announced, taken: take(state, { instanceId, now: input.now }) } : { role: 'writer', announced };
   }
   return { role: 'waiter', announced };
 }
 
 /** The next batch for the lease holder; empty (and the lease released) when nothing is left. */
-export function take(state: GatewayQueueState, input: { instanceId: string; now: string }): { batch: GatewayWriteRequest[]; writer: boolean } {
+export function take(state: GatewayQueueState, input: { instanceId: string; now: string }): Taken {
   if (state.writer?.instanceId !== input.instanceId && !leaseFree(state, input.now)) return { batch: [], writer: false };
   const batch = [...state.inFlight, ...state.queue];
   if (batch.length === 0) {
@@ -133,10 +146,11 @@ export function take(state: GatewayQueueState, input: { instanceId: string; now:
   return { batch, writer: true };
 }
 
+/** Records a batch's results; with `takeNext`, also takes the next batch (as `take`), else answers an empty one. */
 export function complete(
   state: GatewayQueueState,
-  input: { instanceId: string; now: string; results: Array<{ requestId: string; result: BindResult }> },
-): void {
+  input: { instanceId: string; now: string; results: Array<{ requestId: string; result: BindResult }>; takeNext?: boolean },
+): Taken {
   const owners = new Map(state.inFlight.map((r) => [r.requestId, r.instanceId]));
   for (const { requestId, result } of input.results) {
     if (owners.get(requestId) !== input.instanceId) state.results[requestId] = { result, at: input.now };
@@ -144,6 +158,7 @@ export function complete(
   const done = new Set(input.results.map((r) => r.requestId));
   state.inFlight = state.inFlight.filter((r) => !done.has(r.requestId));
   if (state.writer?.instanceId === input.instanceId) grantLease(state, input.instanceId, input.now);
+  return input.takeNext ? take(state, { instanceId: input.instanceId, now: input.now }) : { batch: [], writer: state.writer?.instanceId === input.instanceId };
 }
 
 /** Extends the lease while a long write is in progress. */

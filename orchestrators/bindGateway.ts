@@ -8,7 +8,7 @@
 import type { OrchestrationContext } from 'durable-functions';
 import type { Binding } from '../lib/activityContracts';
 import { toCodedFailure } from '../lib/errors';
-import { BindResult, combine, resultFor } from '../lib/gatewayQueue';
+import { BindResult, Taken, combine, resultFor } from '../lib/gatewayQueue';
 import { fail } from '../lib/outcome';
 import { ErrorCodes } from '../lib/status';
 import type { GatewayTarget } from './contracts';
@@ -53,21 +53,37 @@ function* gather(context: OrchestrationContext, target: GatewayTarget, announced
   }
 }
 
-function* writeBatches(context: OrchestrationContext, target: GatewayTarget, ownRequestId: string, announced: number): Step<BindResult | undefined> {
+/**
+ * Writes batches while this run holds the lease: the first (taken with the enqueue, or after
+ * gathering), then whatever queued during each write (taken with the completion), at most
+ * MAX_BATCHES_PER_WRITER. Returns this run's own result once its request was written.
+ */
+function* writeBatches(
+  context: OrchestrationContext,
+  target: GatewayTarget,
+  ownRequestId: string,
+  first: { announced: number; taken?: Taken },
+): Step<BindResult | undefined> {
   const entity = gatewayQueueId(target.key);
   const instanceId = context.df.instanceId;
   const now = () => context.df.currentUtcDateTime.toISOString();
   let own: BindResult | undefined;
+  let taken: Taken | undefined = first.taken;
+  if (!taken) {
+    yield* gather(context, target, first.announced);
+    taken = yield* callQueue(context, entity, 'take', { instanceId, now: now() });
+  }
   for (let n = 0; n < MAX_BATCHES_PER_WRITER; n += 1) {
-    if (n === 0) yield* gather(context, target, announced);
-    const { batch, writer } = yield* callQueue(context, entity, 'take', { instanceId, now: now() });
+    const { batch, writer }: Taken = taken;
     if (!writer || batch.length === 0) return own;
     const { bindings, force } = combine(batch);
     // A long write keeps the lease alive (fire and forget) so no waiter takes over a live writer.
     const heartbeat = () => context.df.signalEntity(entity, 'renew', { instanceId, now: now() });
     const written = yield* writeGateway(context, bindings, force, heartbeat);
     const results = batch.map((request) => ({ requestId: request.requestId, result: resultFor(request, written) }));
-    yield* callQueue(context, entity, 'complete', { instanceId, now: now(), results });
+    // Recording the results takes the next batch in the same operation (none after the last allowed one).
+    const takeNext = n + 1 < MAX_BATCHES_PER_WRITER;
+    taken = yield* callQueue(context, entity, 'complete', { instanceId, now: now(), results, takeNext });
     own ??= results.find((r) => r.requestId === ownRequestId)?.result;
   }
   yield* callQueue(context, entity, 'release', { instanceId });
@@ -88,7 +104,7 @@ export function* bindGateway(context: OrchestrationContext, target: GatewayTarge
     for (let waits = 0; ; waits += 1) {
       if (role === 'writer') {
         // Only the first turn gathers: a waiter that becomes the writer later writes what queued meanwhile.
-        const own = yield* writeBatches(context, target, requestId, waits === 0 ? queued.announced : 0);
+        const own = yield* writeBatches(context, target, requestId, waits === 0 ? queued : { announced: 0 });
         if (own) return own;
       }
       if (context.df.currentUtcDateTime.getTime() >= deadline) {

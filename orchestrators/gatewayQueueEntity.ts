@@ -16,12 +16,15 @@ export const GATEWAY_QUEUE_ENTITY = 'GatewayQueue';
 
 /** Each operation's input and answer: the contract between the entity and its callers. */
 export interface GatewayQueueOperations {
-  enqueue: { input: { request: queue.GatewayWriteRequest; now: string }; output: { role: queue.Role; announced: number } };
+  enqueue: { input: { request: queue.GatewayWriteRequest; now: string }; output: { role: queue.Role; announced: number; taken?: queue.Taken } };
   announce: { input: { instanceId: string; now: string }; output: null };
   withdraw: { input: { instanceId: string }; output: null };
   peek: { input: { instanceId: string; now: string }; output: { announced: number } };
-  take: { input: { instanceId: string; now: string }; output: { batch: queue.GatewayWriteRequest[]; writer: boolean } };
-  complete: { input: { instanceId: string; now: string; results: Array<{ requestId: string; result: queue.BindResult }> }; output: null };
+  take: { input: { instanceId: string; now: string }; output: queue.Taken };
+  complete: {
+    input: { instanceId: string; now: string; results: Array<{ requestId: string; result: queue.BindResult }>; takeNext?: boolean };
+    output: queue.Taken;
+  };
   renew: { input: { instanceId: string; now: string }; output: null };
   release: { input: { instanceId: string }; output: null };
   poll: { input: { requestId: string; instanceId: string; now: string }; output: queue.PollAnswer };
@@ -46,7 +49,7 @@ export function gatewayQueueEntity(context: EntityContext<queue.GatewayQueueStat
       answer = queue.take(state, input as GatewayQueueOperations['take']['input']);
       break;
     case 'complete':
-      queue.complete(state, input as GatewayQueueOperations['complete']['input']);
+      answer = queue.complete(state, input as GatewayQueueOperations['complete']['input']);
       break;
     case 'renew':
       queue.renew(state, input as GatewayQueueOperations['renew']['input']);

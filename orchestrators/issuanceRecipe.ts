@@ -87,17 +87,20 @@ function* createOrder(context: OrchestrationContext, hostname: Hostname, report:
 
 /**
  * Clean-up after validation, on every path; its own failures never hide the real outcome.
- * Returns a warning for the user when the files could not be deleted.
+ * `abandoned`: the run ended before the CA validated, so its authorizations are still pending.
+ * `started`: the deletion, when it was started alongside finalization. Returns a warning for the
+ * user when the files could not be deleted.
  */
 function* cleanUp(
   context: OrchestrationContext,
   hostname: Hostname,
   pending: readonly Http01Challenge[],
-  succeeded: boolean,
+  abandoned: boolean,
   report: Report,
+  started?: TypedTask<ActivityOutput<'deleteChallengeFiles'>>,
 ): Step<string | undefined> {
   if (pending.length === 0) return undefined;
-  if (!succeeded) {
+  if (abandoned) {
     // RFC 8555 §7.5.2: an abandoned authorization is deactivated rather than left pending at the
     // CA (Let's Encrypt counts pending authorizations per account). Best effort: the CA expires it anyway.
     try {
@@ -106,10 +109,11 @@ function* cleanUp(
       log(context, `${hostname}: could not deactivate the abandoned authorization(s); the CA will expire them`);
     }
   }
-  report(Steps.DeleteValidationFileFromBlobStorage, 'Deleting the validation file');
+  if (!started) report(Steps.DeleteValidationFileFromBlobStorage, 'Deleting the validation file');
   let deleted: boolean;
   try {
-    deleted = (yield* call(context, Activities.deleteChallengeFiles, { tokens: pending.map((f) => f.token) }, CLEANUP_RETRY)).ok;
+    // Started alongside finalization once the CA had validated, or made now.
+    deleted = (yield* wait(started ?? activity(context, Activities.deleteChallengeFiles, { tokens: pending.map((f) => f.token) }, CLEANUP_RETRY))).ok;
   } catch {
     deleted = false;
   }
@@ -206,6 +210,7 @@ function* issueOrdered(
   const files = pending.map((c) => ({ token: c.token, keyAuthorization: c.keyAuthorization }));
 
   const startCsr = () => (csr.task ??= activity(context, Activities.createKeyVaultCsr, { hostname, certificateName }));
+  let deletion: TypedTask<ActivityOutput<'deleteChallengeFiles'>> | undefined;
   let outcome: IssuanceResult | undefined;
   let warning: string | undefined;
   try {
@@ -230,8 +235,11 @@ function* issueOrdered(
     const validated = yield* pollOrder(context, order.orderUrl, ['ready', 'valid', 'processing']);
     if (!validated.ok) return (outcome = validated);
 
-    report(Steps.CreateCertificate, 'Finalizing the order with the Key Vault CSR and merging the certificate');
-    const made = (csr.read = yield* wait(startCsr()));
+    report(Steps.CreateCertificate, 'Finalizing the order with the Key Vault CSR, merging the certificate and deleting the validation file');
+    // The CA has validated: the files are no longer needed and are deleted while the order is
+    // finalized; the authorizations are valid (a retry within their lifetime reuses them).
+    if (pending.length > 0) deletion = activity(context, Activities.deleteChallengeFiles, { tokens: pending.map((f) => f.token) }, CLEANUP_RETRY);
+    const made = (csr.read = yield* deletion ? alongside(context, startCsr(), deletion) : wait(startCsr()));
     if (!made.ok) return (outcome = made);
     const finalized = yield* call(context, Activities.finalizeOrder, { orderUrl: order.orderUrl, csrPem: made.csrPem });
     if (!finalized.ok) return (outcome = finalized);
@@ -252,7 +260,8 @@ function* issueOrdered(
       secretId: merged.secretId,
     };
   } finally {
-    warning = yield* cleanUp(context, hostname, pending, outcome?.ok === true, report);
+    const abandoned = outcome?.ok !== true && deletion === undefined;
+    warning = yield* cleanUp(context, hostname, pending, abandoned, report, deletion);
   }
   return outcome.ok && warning ? { ...outcome, warning } : outcome;
 }

@@ -17,7 +17,6 @@ const EXPECTED_STEPS = [
   'AnswerAcmeHttp01ChallengeStep',
   'CheckAcmeOrderStep',
   'CreateCertificateStep',
-  'DeleteValidationFileFromBlobStorageStep',
   'ConfigureApplicationGatewayStep',
   'Completed',
 ];

@@ -33,18 +33,19 @@ const request = (id: string, ...hosts: string[]): GatewayWriteRequest => ({
 const ok: BindResult = { ok: true, updated: true, refused: [] };
 
 describe('the gateway write queue', () => {
-  it('makes the first requester the writer and the others waiters, then coalesces the waiters into one batch', () => {
+  it('makes the first requester the writer (its batch taken with the enqueue) and the others waiters, then coalesces the waiters into one batch', () => {
     const state = emptyQueue();
-    expect(enqueue(state, { request: request('r1', 'a.test.example'), now: T0 })).toEqual({ role: 'writer', announced: 0 });
-    expect(take(state, { instanceId: 'i1', now: T0 }).batch.map((r) => r.requestId)).toEqual(['r1']);
+    const first = enqueue(state, { request: request('r1', 'a.test.example'), now: T0 });
+    expect(first).toMatchObject({ role: 'writer', announced: 0, taken: { writer: true } });
+    expect(first.taken?.batch.map((r) => r.requestId)).toEqual(['r1']);
     // Nine more arrive while the first PUT is in flight.
     for (let i = 2; i <= 10; i += 1)
       expect(enqueue(state, { request: request(`r${i}`, `h${i}.test.example`), now: at(1) })).toEqual({ role: 'waiter', announced: 0 });
-    complete(state, { instanceId: 'i1', now: at(2), results: [{ requestId: 'r1', result: ok }] });
-    const second = take(state, { instanceId: 'i1', now: at(2) });
+    // Recording the first batch's result takes the next batch in the same operation.
+    const second = complete(state, { instanceId: 'i1', now: at(2), results: [{ requestId: 'r1', result: ok }], takeNext: true });
     expect(second.batch).toHaveLength(9);
-    complete(state, { instanceId: 'i1', now: at(3), results: second.batch.map((r) => ({ requestId: r.requestId, result: ok })) });
-    expect(take(state, { instanceId: 'i1', now: at(3) })).toEqual({ batch: [], writer: false });
+    const third = complete(state, { instanceId: 'i1', now: at(3), results: second.batch.map((r) => ({ requestId: r.requestId, result: ok })), takeNext: true });
+    expect(third).toEqual({ batch: [], writer: false });
     expect(state.writer).toBeUndefined();
     for (let i = 2; i <= 10; i += 1) expect(poll(state, { requestId: `r${i}`, instanceId: `i${i}`, now: at(4) })).toEqual({ status: 'done', result: ok });
     expect(state.results).toEqual({});
@@ -94,6 +95,7 @@ describe('the gateway write queue', () => {
     announce(state, { instanceId: 'i4', now: at(10) });
     // The writer's own announcement never counts.
     announce(state, { instanceId: 'i1', now: T0 });
+    // A writer with announced writers to wait for does not take its batch yet.
     expect(enqueue(state, { request: request('r1', 'a.test.example'), now: at(1) })).toEqual({ role: 'writer', announced: 3 });
     enqueue(state, { request: request('r2', 'b.test.example'), now: at(2) });
     withdraw(state, { instanceId: 'i3' });
@@ -109,7 +111,7 @@ describe('the gateway write queue', () => {
     delete state.announced;
     expect(peek(state, { instanceId: 'i1', now: T0 })).toEqual({ announced: 0 });
     withdraw(state, { instanceId: 'i1' });
-    expect(enqueue(state, { request: request('r1', 'a.test.example'), now: T0 })).toEqual({ role: 'writer', announced: 0 });
+    expect(enqueue(state, { request: request('r1', 'a.test.example'), now: T0 })).toMatchObject({ role: 'writer', announced: 0 });
   });
 
   it('drops results nobody collected after a day', () => {

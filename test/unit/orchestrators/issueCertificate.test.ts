@@ -61,16 +61,18 @@ describe('the issuance recipe', () => {
       'answerChallenges',
       'createKeyVaultCsr',
       'checkOrderStatus',
+      'deleteChallengeFiles',
       'finalizeOrder',
       'mergeCertificate',
-      'deleteChallengeFiles',
       'startGatewayUpdate',
       'checkGatewayUpdate',
     ]);
     // The gateway's address and the Key Vault name are read at once; the CSR starts with the answer
-    // to the CA (one Task.any) and is read only when finalizing, after the order is polled.
+    // to the CA (one Task.any) and is read only when finalizing, after the order is polled, while
+    // the files are deleted (another Task.any).
     expect(result.calls.filter((c) => c.kind === 'all' || c.kind === 'any')).toEqual([
       { kind: 'all', names: ['activity', 'activity'] },
+      { kind: 'any', names: ['activity', 'activity'] },
       { kind: 'any', names: ['activity', 'activity'] },
     ]);
     expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: HOST, keyVaultSecretId: SECRET }], force: false }]);
@@ -106,7 +108,19 @@ describe('the issuance recipe', () => {
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'HostnameOwnershipValidationFileNotFound' });
   });
 
-  it('deactivates and cleans up when an activity fails for good after the file is uploaded', () => {
+  it('deactivates and cleans up when an activity fails for good after the file is uploaded, before the CA validated', () => {
+    const result = run(
+      script({
+        answerChallenges: () => {
+          throw activityFailure('AcmeServerError', 'the CA is down');
+        },
+      }),
+    );
+    expect(result.activityNames().slice(-2)).toEqual(['deactivateAuthorizations', 'deleteChallengeFiles']);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeServerError', message: 'the CA is down' });
+  });
+
+  it('deletes the files alongside finalization once the CA validated, and keeps the valid authorization when finalizing fails', () => {
     const result = run(
       script({
         finalizeOrder: () => {
@@ -114,7 +128,10 @@ describe('the issuance recipe', () => {
         },
       }),
     );
-    expect(result.activityNames().slice(-2)).toEqual(['deactivateAuthorizations', 'deleteChallengeFiles']);
+    const names = result.activityNames();
+    expect(names.indexOf('deleteChallengeFiles')).toBeLessThan(names.indexOf('finalizeOrder'));
+    expect(names.filter((n) => n === 'deleteChallengeFiles')).toHaveLength(1);
+    expect(names).not.toContain('deactivateAuthorizations');
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeServerError', message: 'the CA is down' });
   });
 
