@@ -118,7 +118,10 @@ async function main(): Promise<void> {
   }
 
   // 2 + 5. Batch scaling and orchestration cost: 1, 10, 50 hostnames in one request, a fresh stack per run.
+  // The baseline for 50 runs right after each app run of 50, so that the machine's noise (shared,
+  // 2 cores) hits both alike.
   const batch: Record<number, unknown> = {};
+  const baseline50: number[] = [];
   for (const size of runs('batch') ? [1, 10, 50] : []) {
     const times: number[] = [];
     let puts = 0,
@@ -135,6 +138,7 @@ async function main(): Promise<void> {
           Array.from({ length: size }, () => randomHostname('batch')),
         ),
       );
+      process.stderr.write(`batch of ${size}, run ${run + 1}/${runs}: ${times[times.length - 1]!.toFixed(0)} ms\n`);
       puts = app.stack.arm.putCount - putsBefore;
       acmeRequests = proxy.requestCount;
       history = 0;
@@ -145,6 +149,17 @@ async function main(): Promise<void> {
         activities += h.filter((e) => e.EventType === 4).length;
       }
       await stop();
+      if (size === 50) {
+        // On a fresh stack of its own: acme-client's orders on a Pebble that has just issued the
+        // app's 50 sometimes stalled at new-order in this harness (not understood; see the note of issue 11).
+        const base = await stackWithProxy();
+        const client = await baselineClient(base.app.stack, base.proxy.directoryUrl);
+        const t0 = performance.now();
+        await Promise.all(Array.from({ length: 50 }, () => baselineIssue(base.app.stack, client, randomHostname('bb'))));
+        baseline50.push(performance.now() - t0);
+        await base.stop();
+        process.stderr.write(`baseline of 50, run ${run + 1}/${runs}: ${baseline50[baseline50.length - 1]!.toFixed(0)} ms\n`);
+      }
     }
     batch[size] = {
       ms: median(times),
@@ -160,20 +175,16 @@ async function main(): Promise<void> {
     rows.push({ name: `batch of ${size}: history events / cert`, value: (history / size).toFixed(1) });
     rows.push({ name: `batch of ${size}: activity calls / cert`, value: (activities / size).toFixed(1) });
   }
-  // Context for scaling: the same 50 orders done directly with acme-client, all at once, on this stack.
+  // Context for scaling: the same 50 orders done directly with acme-client, all at once, each right after an app run.
   if (runs('batch')) {
-    const { app, proxy, stop } = await stackWithProxy();
-    const client = await baselineClient(app.stack, proxy.directoryUrl);
-    const times: number[] = [];
-    for (let run = 0; run < Math.min(RUNS, 3); run += 1) {
-      const t0 = performance.now();
-      await Promise.all(Array.from({ length: 50 }, () => baselineIssue(app.stack, client, randomHostname('bb'))));
-      times.push(performance.now() - t0);
-    }
-    await stop();
+    const times = baseline50;
     results.baselineBatch50 = { ms: median(times), samples: times };
     rows.push({ name: 'baseline: 50 orders at once with acme-client', value: `${median(times).toFixed(0)} ms` });
-    rows.push({ name: 'batch of 50: app vs baseline at 50', value: `${((batch[50] as { ms: number }).ms / median(times)).toFixed(2)}×`, target: '≤ 1.10×' });
+    // Each app run against the baseline right after it on the same stack; the median of those ratios.
+    const app50 = (batch[50] as { samples: number[] }).samples;
+    const ratio50 = median(app50.map((ms, i) => ms / (times[i] ?? Number.NaN)));
+    results.batch50Ratio = ratio50;
+    rows.push({ name: 'batch of 50: app vs baseline at 50 (median of paired runs)', value: `${ratio50.toFixed(2)}×`, target: '≤ 1.10×' });
     const b1 = (batch[1] as { ms: number }).ms;
     const b50 = (batch[50] as { ms: number }).ms;
     results.batch = batch;

@@ -1,11 +1,12 @@
 /**
  * POST {"hostnames":[{"hostname","privatekey","certificate","password"?}]}: bind a certificate the
  * user already has. Everything secret is handled here and only here: the body is validated in
- * memory, imported into Key Vault as a PFX, and only then is the orchestration started, with the
+ * memory, the certificate claimed for the import's run, the PFX imported into Key Vault, and only
+ * then is the orchestration started, with the
  * certificate's name and version as its input. Durable inputs, outputs and histories are stored
  * in the task hub and shown by the status API, so the key and password must never reach them.
  */
-import { app, HttpHandler } from '@azure/functions';
+import { app, HttpHandler, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getConfig } from '../lib/config';
 import { AppError } from '../lib/errors';
@@ -14,14 +15,15 @@ import { keyVaultError } from '../lib/adapters/keyVault';
 import { checkCertificateName, startRecovery } from '../lib/adapters/keyVaultNames';
 import { deletedMessage } from '../lib/keyVaultFailures';
 import { ErrorCodes } from '../lib/status';
-import { validateImport } from '../lib/importValidation';
+import { ValidImport, validateImport } from '../lib/importValidation';
+import type { Hostname } from '../lib/hostnames';
 import { importInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { ImportCertificateInput, Orchestrators } from '../orchestrators/contracts';
 import { gatewayTarget } from './gatewayTarget';
 import { answerErrors, errorResponse, readBody } from './http';
 import { checkStatusResponse } from './managementUrls';
-import { conflictFor, startOrConflict } from './instanceStatus';
+import { claimBeforeStart, conflictFor, releaseClaim, startOrConflict } from './instanceStatus';
 
 export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request, context) => {
   const body = await readBody(request);
@@ -52,28 +54,50 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
   const conflict = await conflictFor(client, hostname, true);
   if (conflict) return conflict;
 
-  const config = getConfig();
   const certificateName = keyVaultCertificateName(hostname);
+  const instanceId = importInstanceId(hostname);
+  // The run is claimed before Key Vault is written: an issuance or renewal that starts meanwhile
+  // stops at the claim instead of sharing (or losing) a pending Key Vault operation with the import.
+  const claimed = await claimBeforeStart(client, hostname, instanceId);
+  if (claimed) return claimed;
+  const started = await importAndStart(client, context, { hostname, certificateName, instanceId, replace, validated });
+  if (!started.ok) await releaseClaim(client, hostname, instanceId);
+  return started.response;
+};
+
+/** Checks the name, imports into Key Vault and starts the run that binds it; the caller holds the certificate's claim. */
+async function importAndStart(
+  client: df.DurableClient,
+  context: InvocationContext,
+  request: { hostname: Hostname; certificateName: string; instanceId: string; replace: boolean | undefined; validated: ValidImport },
+): Promise<{ ok: boolean; response: HttpResponseInit }> {
+  const { hostname, certificateName, instanceId, replace, validated } = request;
+  const config = getConfig();
+  const refuse = (response: HttpResponseInit) => ({ ok: false, response });
   let version: string;
   try {
     // Checked before anything is written: a soft-deleted certificate or another owner's name is a 409 with the fix.
     const name = await checkCertificateName(config, certificateName, hostname);
-    if (!name.ok) return errorResponse(409, name.code, name.message);
+    if (!name.ok) return refuse(errorResponse(409, name.code, name.message));
     if (name.state === 'ours' && name.source === 'acme' && replace !== true) {
-      return errorResponse(
-        409,
-        ErrorCodes.CertificateManagedByAcme,
-        `The certificate for ${hostname} is issued and renewed by this app; importing replaces it on the gateway and stops its renewal. Send "replace": true in hostnames[0] to do that`,
+      return refuse(
+        errorResponse(
+          409,
+          ErrorCodes.CertificateManagedByAcme,
+          `The certificate for ${hostname} is issued and renewed by this app; importing replaces it on the gateway and stops its renewal. Send "replace": true in hostnames[0] to do that`,
+        ),
       );
     }
     if (name.state === 'deleted') {
       if (!config.keyVault.recoverDeleted)
-        return errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, deletedMessage(certificateName, name.scheduledPurgeDate));
+        return refuse(errorResponse(409, ErrorCodes.KeyVaultCertificateDeleted, deletedMessage(certificateName, name.scheduledPurgeDate)));
       await startRecovery(config, certificateName);
-      return errorResponse(
-        409,
-        ErrorCodes.KeyVaultCertificateDeleted,
-        `Key Vault is recovering the deleted certificate ${certificateName} (KeyVaultRecoverDeletedCertificates is on); POST the same request again in a minute`,
+      return refuse(
+        errorResponse(
+          409,
+          ErrorCodes.KeyVaultCertificateDeleted,
+          `Key Vault is recovering the deleted certificate ${certificateName} (KeyVaultRecoverDeletedCertificates is on); POST the same request again in a minute`,
+        ),
       );
     }
     ({ version } = await importCertificateVersion(config, certificateName, hostname, validated));
@@ -82,25 +106,26 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
     // Only the code and our own message: an SDK error can carry request ids and URLs.
     context.warn(`Import for ${hostname} failed: ${coded.message}`);
     const conflict = coded.code === ErrorCodes.KeyVaultCertificateDeleted || coded.code === ErrorCodes.KeyVaultNameTaken;
-    return errorResponse(conflict ? 409 : coded.retryable ? 503 : 502, coded.code, coded.detail);
+    return refuse(errorResponse(conflict ? 409 : coded.retryable ? 503 : 502, coded.code, coded.detail));
   }
 
-  const instanceId = importInstanceId(hostname);
   const input: ImportCertificateInput = { hostname, certificateName, version, gateway: gatewayTarget(config) };
   try {
     const raced = await startOrConflict(client, Orchestrators.ImportCertificate, instanceId, input, `A certificate for ${hostname} is already being imported`);
-    if (raced) return raced;
+    if (raced) return refuse(raced);
   } catch {
     context.error(`Imported ${certificateName} version ${version} for ${hostname}, but ${instanceId} could not be started`);
-    return errorResponse(
-      503,
-      'ServiceUnavailable',
-      `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`,
+    return refuse(
+      errorResponse(
+        503,
+        'ServiceUnavailable',
+        `The certificate is in Key Vault (version ${version}), but binding it could not be started; POST the same request again`,
+      ),
     );
   }
   context.log(`Imported ${certificateName} version ${version} for ${hostname}; started ${instanceId}`);
-  return checkStatusResponse(client, instanceId);
-};
+  return { ok: true, response: checkStatusResponse(client, instanceId) };
+}
 
 app.http('AddCertificateWithPrivateKeyFunctions_HttpStart', {
   route: 'AddCertificateWithPrivateKeyFunctions_HttpStart',

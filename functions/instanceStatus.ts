@@ -90,3 +90,54 @@ export async function conflictFor(client: DurableClient, hostname: Hostname, inc
   }
   return undefined;
 }
+
+/**
+ * How long a starter waits for the claim entity to take its signal. An idle task hub polls its
+ * queues only every maxQueuePollingInterval (30 s by default, Azure Storage provider), so the
+ * first signal after a quiet spell can take that long.
+ */
+export const CLAIM_WAIT = { timeoutMs: 45_000, firstPollMs: 50, maxPollMs: 1_000 } as const;
+
+/**
+ * Claims the certificate of `hostname` for the run `instanceId` before that run exists: the
+ * import starter writes Key Vault before it starts its run, and nothing else may work on the
+ * certificate meanwhile. A client can only signal an entity, so this signals `claim` and reads
+ * the entity's state until the signal was taken. The run claims again as the same instance when
+ * it starts (a claim is re-entrant) and releases it when it ends; `releaseClaim` gives it up when
+ * the run never starts. Returns undefined when the claim is ours, else the response to send: 409
+ * naming the run that holds it, or 503 when the entity did not answer in CLAIM_WAIT.timeoutMs.
+ */
+export async function claimBeforeStart(client: DurableClient, hostname: Hostname, instanceId: string): Promise<HttpResponseInit | undefined> {
+  const entity = certificateClaimId(keyVaultCertificateName(hostname));
+  try {
+    await client.signalEntity(entity, 'claim', { instanceId, now: new Date().toISOString() });
+  } catch {
+    throw new AppError('InternalError', 'Could not claim the certificate for this run; try again shortly', true);
+  }
+  const deadline = Date.now() + CLAIM_WAIT.timeoutMs;
+  for (let pause: number = CLAIM_WAIT.firstPollMs; Date.now() < deadline; pause = Math.min(pause * 2, CLAIM_WAIT.maxPollMs)) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    const held = await claimHolder(client, hostname);
+    if (held === instanceId) return undefined;
+    if (held !== undefined) {
+      return errorResponse(
+        409,
+        'Conflict',
+        `Another run (${held}) is working on the certificate for ${hostname}; follow it at statusQueryGetUri and try again when it has finished`,
+        { ...managementPayload(client, held) },
+      );
+    }
+  }
+  // The signal may still be taken later: give the claim back rather than hold it for CLAIM_HOURS.
+  await releaseClaim(client, hostname, instanceId);
+  return errorResponse(503, 'ServiceUnavailable', `The certificate for ${hostname} could not be claimed in time; POST the same request again`);
+}
+
+/** Gives up a claim taken by `claimBeforeStart` for a run that will not start. Best effort: a claim lapses anyway. */
+export async function releaseClaim(client: DurableClient, hostname: Hostname, instanceId: string): Promise<void> {
+  try {
+    await client.signalEntity(certificateClaimId(keyVaultCertificateName(hostname)), 'release', { instanceId, now: new Date().toISOString() });
+  } catch {
+    // The claim lapses after CLAIM_HOURS.
+  }
+}

@@ -5,8 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
+import type { KeyObject } from 'node:crypto';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
+import { issue } from '../fixtures/certificates';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
@@ -74,5 +76,42 @@ describe('racing starters', () => {
     // Whichever ran, one more version at most, and never a Key Vault failure from a shared pending operation.
     expect(versions(host)).toBeLessThanOrEqual(2);
     expect(JSON.stringify([renewed.output, issued?.customStatus])).not.toMatch(/KeyVaultError/);
+  });
+
+  it('an issuance that starts while an import writes Key Vault stops at the claim: the import is bound, nothing is shared', async () => {
+    const host = randomHostname('importing');
+    const root = issue({ cn: 'Race Test Root', ca: true });
+    const leaf = issue({ cn: host, sans: [host], issuer: root });
+    const derB64 = (key: KeyObject) => (key.export({ type: 'pkcs8', format: 'der' }) as Buffer).toString('base64');
+    // Key Vault holds the import back (503 with Retry-After, retried by the SDK) after the starter
+    // claimed the certificate: the issuance arrives in that window, past every starter check.
+    app.stack.keyVault.injectFaults({ status: 503, count: 1, retryAfterSeconds: 1, match: (method, path) => method === 'POST' && path.endsWith('/import') });
+    const importing = post(app.harness, 'AddCertificateWithPrivateKeyFunctions_HttpStart', {
+      hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + root.pem }],
+    });
+    const claimHeld = async () => {
+      for (let i = 0; i < 200; i += 1) {
+        if (app.stack.keyVault.requests.some((r) => r.status === 503 && r.path.endsWith('/import'))) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('the import never reached Key Vault');
+    };
+    await claimHeld();
+    const issuance = await post(app.harness, SINGLE, { hostnames: [{ hostname: host }] });
+    const imported = await importing;
+    expect(imported.status, imported.body).toBe(202);
+    const importFinal = await app.harness.waitForCompletion(imported.json().id, { timeoutMs: 90_000 });
+    expect(importFinal.runtimeStatus, JSON.stringify(importFinal.customStatus)).toBe('Completed');
+    if (issuance.status === 202) {
+      const issued = await app.harness.waitForCompletion(issuance.json().id, { timeoutMs: 90_000 });
+      expect(issued.customStatus).toMatchObject({ status: 'Failed', error: 'CertificateBusy' });
+      expect(createAcmeOrders(issuance.json().id)).toBe(0);
+    } else {
+      expect(issuance.status).toBe(409);
+    }
+    // One version, the imported one, and no pending operation the issuance could have left.
+    const stored = app.stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)));
+    expect(stored.map((v) => v.tags.source)).toEqual(['imported']);
+    expect(app.stack.keyVault.pendingOperation(keyVaultCertificateName(asHostname(host)))).toBeUndefined();
   });
 });
