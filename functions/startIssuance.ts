@@ -5,7 +5,8 @@
 import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { versionDates } from '../lib/adapters/keyVault';
-import { nextIssuanceAllowed, quotaMessage, secondsUntil } from '../lib/caLimits';
+import { OrderBucket, nextIssuanceAllowed, ordersAvailableAt, ordersMessage, quotaMessage, secondsUntil } from '../lib/caLimits';
+import { acmeOrderLedgerId } from '../orchestrators/acmeOrderLedgerEntity';
 import { getConfig } from '../lib/config';
 import { ErrorCodes } from '../lib/status';
 import type { Hostname } from '../lib/hostnames';
@@ -37,6 +38,26 @@ async function quotaRefusal(hostnames: readonly Hostname[]): Promise<HttpRespons
   return { ...response, headers: { ...(response.headers as Record<string, string>), 'Retry-After': String(secondsUntil(refused.next, now)) } };
 }
 
+/**
+ * 429 when the ACME account's order bucket (lib/caLimits.ts, the AcmeOrderLedger entity) cannot
+ * pay for one order per hostname now, with the time it can. Racing starters may both pass: each
+ * run takes its orders from the entity before asking the CA, and refuses then.
+ */
+async function ordersRefusal(client: df.DurableClient, count: number): Promise<HttpResponseInit | undefined> {
+  const now = new Date();
+  let bucket: OrderBucket | undefined;
+  try {
+    const state = await client.readEntityState<OrderBucket>(acmeOrderLedgerId());
+    bucket = state.entityExists ? state.entityState : undefined;
+  } catch {
+    return undefined; // The run counts again, with its retries.
+  }
+  const at = ordersAvailableAt(bucket, count, now);
+  if (at <= now) return undefined;
+  const response = errorResponse(429, ErrorCodes.AcmeRateLimited, ordersMessage(count, at));
+  return { ...response, headers: { ...(response.headers as Record<string, string>), 'Retry-After': String(secondsUntil(at, now)) } };
+}
+
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
   const body = await readBody(request);
   if (!body.ok) return body.response;
@@ -57,7 +78,7 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   }
 
   // The CA's weekly limit per exact name set, counted before anything is asked of the CA.
-  const quota = await quotaRefusal(hostnames);
+  const quota = (await quotaRefusal(hostnames)) ?? (await ordersRefusal(client, hostnames.length));
   if (quota) return quota;
 
   const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);

@@ -31,3 +31,45 @@ export function quotaMessage(hostname: string, next: Date): string {
 export function secondsUntil(next: Date, now: Date): number {
   return Math.max(1, Math.ceil((next.getTime() - now.getTime()) / 1000));
 }
+
+/**
+ * Let's Encrypt "Rate Limits", New Orders per Account: 300 new orders per account every 3 hours,
+ * the ability refilling at one order every 36 seconds — a token bucket. Counted by the app
+ * before it asks the CA (the AcmeOrderLedger entity), so that a flood of requests is refused
+ * with the time it becomes possible instead of spending the CA's patience.
+ */
+export const NEW_ORDERS_PER_ACCOUNT = 300;
+export const NEW_ORDER_REFILL_SECONDS = 36;
+
+/** The account's order bucket: `tokens` orders could be created at `at` (ISO). */
+export interface OrderBucket {
+  tokens: number;
+  at: string;
+}
+
+/** Orders the account may create at `now`: the bucket refilled since its last change, at most full. */
+export function ordersAvailable(bucket: OrderBucket | undefined, now: Date): number {
+  if (!bucket) return NEW_ORDERS_PER_ACCOUNT;
+  const refilled = Math.max(0, now.getTime() - new Date(bucket.at).getTime()) / (NEW_ORDER_REFILL_SECONDS * 1000);
+  return Math.min(NEW_ORDERS_PER_ACCOUNT, bucket.tokens + refilled);
+}
+
+/** When `count` orders (1 ≤ count ≤ NEW_ORDERS_PER_ACCOUNT) will be available: `now` when they are. */
+export function ordersAvailableAt(bucket: OrderBucket | undefined, count: number, now: Date): Date {
+  const missing = count - ordersAvailable(bucket, now);
+  return missing <= 0 ? now : new Date(now.getTime() + Math.ceil(missing * NEW_ORDER_REFILL_SECONDS * 1000));
+}
+
+export type OrderReservation = { granted: true; bucket: OrderBucket } | { granted: false; retryAt: string };
+
+/** Takes `count` orders from the bucket at `now`, or says when they will be available. Pure. */
+export function reserveOrders(bucket: OrderBucket | undefined, count: number, now: Date): OrderReservation {
+  const available = ordersAvailable(bucket, now);
+  if (available < count) return { granted: false, retryAt: ordersAvailableAt(bucket, count, now).toISOString() };
+  return { granted: true, bucket: { tokens: available - count, at: now.toISOString() } };
+}
+
+/** What a refused request is told: the CA's limit and when the orders will be available. */
+export function ordersMessage(count: number, at: Date): string {
+  return `The ACME account may create ${NEW_ORDERS_PER_ACCOUNT} new orders per 3 hours (one more every ${NEW_ORDER_REFILL_SECONDS} s), the CA's limit; ${count} more can be created after ${at.toISOString()}`;
+}

@@ -12,6 +12,7 @@ import { toCodedFailure } from '../lib/errors';
 import type { Outcome } from '../lib/outcome';
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from './contracts';
 import type { GatewayQueueOperation, GatewayQueueOperations } from './gatewayQueueEntity';
+import { AcmeOrderLedgerOperations, acmeOrderLedgerId } from './acmeOrderLedgerEntity';
 
 function retry(firstMs: number, attempts: number, coefficient: number, maxMs: number): df.RetryOptions {
   const options = new df.RetryOptions(firstMs, attempts);
@@ -72,6 +73,14 @@ export function* callQueue<K extends GatewayQueueOperation>(
 /** Claims a certificate for this run (certificateClaimEntity.ts); the answer says who holds it otherwise. */
 export function* claimCertificate(context: OrchestrationContext, entity: df.EntityId): Step<ClaimAnswer> {
   return (yield context.df.callEntity(entity, 'claim', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() })) as ClaimAnswer;
+}
+
+/** Takes `count` new orders from the ACME account's bucket (acmeOrderLedgerEntity.ts), or learns when they will be available. */
+export function* reserveOrders(context: OrchestrationContext, count: number): Step<AcmeOrderLedgerOperations['reserve']['output']> {
+  return (yield context.df.callEntity(acmeOrderLedgerId(), 'reserve', {
+    count,
+    now: context.df.currentUtcDateTime.toISOString(),
+  })) as AcmeOrderLedgerOperations['reserve']['output'];
 }
 
 /** Waits for one task and returns its typed result; a failed task throws, as a yield does. */

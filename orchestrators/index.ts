@@ -5,3 +5,4 @@ import './importCertificate';
 import './renewCertificates';
 import './gatewayQueueEntity';
 import './certificateClaimEntity';
+import './acmeOrderLedgerEntity';

@@ -12,7 +12,8 @@ import { Outcome, fail } from '../lib/outcome';
 import { ErrorCodes, Steps, StepName } from '../lib/status';
 import type { IssuanceResult } from './contracts';
 import { certificateClaimId } from './certificateClaimEntity';
-import { CLEANUP_RETRY, Step, TypedTask, activity, all, alongside, call, claimCertificate, log, sleep, wait } from './durableCalls';
+import { CLEANUP_RETRY, Step, TypedTask, activity, all, alongside, call, claimCertificate, log, reserveOrders, sleep, wait } from './durableCalls';
+import { ordersMessage, secondsUntil } from '../lib/caLimits';
 
 export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => void;
 
@@ -68,15 +69,28 @@ function* settleKeyVaultName(
   );
 }
 
-/** RFC 8555 §7.4: a new order, waiting out a short rate limit on durable timers. */
+/**
+ * One new order from the account's bucket (the CA's New Orders per Account limit, counted before
+ * asking it: lib/caLimits.ts), then the order itself (RFC 8555 §7.4).
+ */
+function* newOrder(context: OrchestrationContext, hostname: Hostname): Step<ActivityOutput<'createAcmeOrder'>> {
+  const reserved = yield* reserveOrders(context, 1);
+  if (!reserved.granted) {
+    const at = new Date(reserved.retryAt);
+    return fail(ErrorCodes.AcmeRateLimited, ordersMessage(1, at), secondsUntil(at, context.df.currentUtcDateTime));
+  }
+  return yield* call(context, Activities.createAcmeOrder, { hostname });
+}
+
+/** RFC 8555 §7.4: a new order, waiting out a short rate limit (the CA's or our own count of it) on durable timers. */
 function* createOrder(context: OrchestrationContext, hostname: Hostname, report: Report): Step<ActivityOutput<'createAcmeOrder'>> {
-  let order = yield* call(context, Activities.createAcmeOrder, { hostname });
+  let order = yield* newOrder(context, hostname);
   for (let waits = 0; !order.ok && order.code === ErrorCodes.AcmeRateLimited && waits < RATE_LIMIT.maxWaits; waits += 1) {
     const after = order.retryAfterSeconds;
     if (after === undefined || after > RATE_LIMIT.maxWaitSeconds) break;
     report(Steps.GetAcmeOrder, `The CA is rate limiting; waiting ${after} s before trying again`);
     yield* sleep(context, Math.max(after, 1));
-    order = yield* call(context, Activities.createAcmeOrder, { hostname });
+    order = yield* newOrder(context, hostname);
   }
   if (!order.ok && order.code === ErrorCodes.AcmeRateLimited && order.retryAfterSeconds !== undefined) {
     const at = new Date(context.df.currentUtcDateTime.getTime() + order.retryAfterSeconds * 1000).toISOString();

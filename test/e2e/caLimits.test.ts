@@ -43,3 +43,34 @@ describe("the CA's limits", () => {
     expect(versions()).toBe(CERTIFICATES_PER_NAME_SET);
   }, 180_000);
 });
+
+describe("the CA's new orders per account", () => {
+  // A stack of its own: the account's order bucket starts full.
+  let app: AppOnStack;
+  beforeAll(async () => {
+    app = await startAppOnStack();
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("answers 429 when the account's new orders for the next 3 hours are spent, and says when enough are back", async () => {
+    // 299 of the account's 300 orders are spent (as if by other runs): one hostname fits, two do not.
+    await app.harness.signalEntity({ name: 'AcmeOrderLedger', key: 'account' }, 'reserve', { count: 299, now: new Date().toISOString() });
+    await app.harness.waitForIdle({ timeoutMs: 10_000 });
+    const refused = await post(app.harness, 'AddMultipleCertificatesFunctions_HttpStart', {
+      hostnames: [{ hostname: randomHostname('o1') }, { hostname: randomHostname('o2') }],
+    });
+    expect(refused.status, refused.body).toBe(429);
+    expect(refused.json().error).toMatchObject({
+      code: 'AcmeRateLimited',
+      message: expect.stringMatching(/300 new orders per 3 hours.*2 more can be created after \d{4}-/),
+    });
+    const retryAfter = Number(refused.headers['Retry-After'] ?? refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(36);
+    const one = await post(app.harness, 'AddCertificateFunctions_HttpStart', { hostnames: [{ hostname: randomHostname('o3') }] });
+    expect(one.status, one.body).toBe(202);
+    expect((await app.harness.waitForCompletion(one.json().id, { timeoutMs: 90_000 })).runtimeStatus).toBe('Completed');
+  });
+});

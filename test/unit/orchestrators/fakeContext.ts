@@ -13,6 +13,7 @@ import type { ActivityInput, ActivityName, ActivityOutput } from '../../../lib/a
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from '../../../orchestrators/contracts';
 import { GATEWAY_QUEUE_ENTITY, gatewayQueueEntity } from '../../../orchestrators/gatewayQueueEntity';
 import { CERTIFICATE_CLAIM_ENTITY, certificateClaimEntity } from '../../../orchestrators/certificateClaimEntity';
+import { ACME_ORDER_LEDGER_ENTITY, acmeOrderLedgerEntity } from '../../../orchestrators/acmeOrderLedgerEntity';
 
 export type ActivityScript = { [K in ActivityName]?: (input: ActivityInput<K>, call: number) => ActivityOutput<K> };
 export type SubOrchestrationScript = { [K in OrchestratorName]?: (input: OrchestratorInput<K>, instanceId: string) => OrchestratorOutput<K> };
@@ -50,9 +51,10 @@ export interface FakeRun {
 export type EntityFunction = (context: EntityContext<unknown>) => void;
 
 /** The app's own entities, used unless a test passes others. */
-const APP_ENTITIES: Record<string, EntityFunction> = {
+export const APP_ENTITIES: Record<string, EntityFunction> = {
   [GATEWAY_QUEUE_ENTITY]: gatewayQueueEntity as EntityFunction,
   [CERTIFICATE_CLAIM_ENTITY]: certificateClaimEntity as EntityFunction,
+  [ACME_ORDER_LEDGER_ENTITY]: acmeOrderLedgerEntity as EntityFunction,
 };
 
 export interface FakeOptions<K extends OrchestratorName> {

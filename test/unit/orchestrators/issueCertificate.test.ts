@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ActivityScript } from './fakeContext';
-import { activityFailure, runOrchestrator } from './fakeContext';
+import { APP_ENTITIES, activityFailure, runOrchestrator } from './fakeContext';
 import { issueCertificateOrchestrator } from '../../../orchestrators/issueCertificate';
 import { ORDER_POLL } from '../../../orchestrators/issuanceRecipe';
 import { Orchestrators } from '../../../orchestrators/contracts';
@@ -88,6 +88,37 @@ describe('the issuance recipe', () => {
     expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkKeyVaultName', 'checkDnsResolution']);
     expect(result.error?.message).toMatch(/^\[HostnameNotResolvingToApplicationGateway\]/);
     expect(result.lastStatus).toEqual({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' });
+  });
+
+  it("waits on a durable timer for the account's next order when its bucket is empty, then orders", () => {
+    const entityStates = new Map<string, unknown>([['@acmeorderledger@account', { tokens: 0, at: '2030-01-01T00:00:00.000Z' }]]);
+    const result = runOrchestrator(issueCertificateOrchestrator, {
+      name: Orchestrators.IssueCertificate,
+      input: { hostname: HOST, bind: GATEWAY },
+      activities: script(),
+      entityStates,
+    });
+    const reserves = result.calls.filter((c) => c.kind === 'entity' && c.operation === 'reserve');
+    expect(reserves).toHaveLength(2);
+    expect(result.calls.find((c) => c.kind === 'timer')).toEqual({ kind: 'timer', seconds: 36 });
+    expect(result.activityNames().filter((n) => n === 'createAcmeOrder')).toHaveLength(1);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it("stops before ordering when the account's orders are spent for longer than a run waits, and says when another is possible", () => {
+    const refuse = (context: { df: { return(value: unknown): void } }) => context.df.return({ granted: false, retryAt: '2030-01-01T05:00:00.000Z' });
+    const result = runOrchestrator(issueCertificateOrchestrator, {
+      name: Orchestrators.IssueCertificate,
+      input: { hostname: HOST, bind: GATEWAY },
+      activities: script(),
+      entities: { ...APP_ENTITIES, AcmeOrderLedger: refuse as never },
+    });
+    expect(result.activityNames()).not.toContain('createAcmeOrder');
+    expect(result.lastStatus).toMatchObject({
+      status: 'Failed',
+      error: 'AcmeRateLimited',
+      message: expect.stringMatching(/300 new orders per 3 hours.*after 2030-01-01T05:00:00.000Z/),
+    });
   });
 
   it('stops before ordering when Key Vault holds the name for a deleted certificate, and says how to fix it', () => {

@@ -1,0 +1,33 @@
+/**
+ * The ACME account's order bucket (lib/caLimits.ts: 300 new orders per 3 hours, refilled one per
+ * 36 s). Every run takes an order from it before asking the CA for one; the entity runs its
+ * operations one at a time, so concurrent runs cannot overdraw it. One per app: the app has one
+ * ACME account (its key in Key Vault); a change of CA keeps the stricter count for 3 hours at most.
+ */
+import * as df from 'durable-functions';
+import type { EntityContext } from 'durable-functions';
+import { OrderBucket, OrderReservation, reserveOrders } from '../lib/caLimits';
+
+export const ACME_ORDER_LEDGER_ENTITY = 'AcmeOrderLedger';
+export const ACME_ORDER_LEDGER_KEY = 'account';
+
+export function acmeOrderLedgerId(): df.EntityId {
+  return new df.EntityId(ACME_ORDER_LEDGER_ENTITY, ACME_ORDER_LEDGER_KEY);
+}
+
+export interface AcmeOrderLedgerOperations {
+  reserve: { input: { count: number; now: string }; output: OrderReservation };
+}
+
+export function acmeOrderLedgerEntity(context: EntityContext<OrderBucket>): void {
+  const bucket = context.df.getState() ?? undefined;
+  const input = context.df.getInput<{ count: number; now: string }>();
+  if (context.df.operationName !== 'reserve' || !input || !Number.isInteger(input.count) || input.count < 1) {
+    throw new Error(`${ACME_ORDER_LEDGER_ENTITY}: the one operation is reserve {count ≥ 1, now}`);
+  }
+  const answer = reserveOrders(bucket, input.count, new Date(input.now));
+  if (answer.granted) context.df.setState(answer.bucket);
+  context.df.return(answer);
+}
+
+df.app.entity(ACME_ORDER_LEDGER_ENTITY, acmeOrderLedgerEntity);
