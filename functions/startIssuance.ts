@@ -6,7 +6,7 @@ import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '
 import * as df from 'durable-functions';
 import { versionDates } from '../lib/adapters/keyVault';
 import { OrderBucket, nextIssuanceAllowed, ordersAvailableAt, ordersMessage, quotaMessage, secondsUntil } from '../lib/caLimits';
-import { acmeOrderLedgerId } from '../orchestrators/acmeOrderLedgerEntity';
+import { acmeOrderLedgerId } from '../orchestrators/acmeOrderLedger';
 import { getConfig } from '../lib/config';
 import { ErrorCodes } from '../lib/status';
 import type { Hostname } from '../lib/hostnames';

@@ -6,18 +6,10 @@
  */
 import * as df from 'durable-functions';
 import type { EntityContext } from 'durable-functions';
-import { OrderBucket, OrderReservation, reserveOrders } from '../lib/caLimits';
+import { OrderBucket, reserveOrders } from '../lib/caLimits';
+import { ACME_ORDER_LEDGER_ENTITY } from './acmeOrderLedger';
 
-export const ACME_ORDER_LEDGER_ENTITY = 'AcmeOrderLedger';
-export const ACME_ORDER_LEDGER_KEY = 'account';
-
-export function acmeOrderLedgerId(): df.EntityId {
-  return new df.EntityId(ACME_ORDER_LEDGER_ENTITY, ACME_ORDER_LEDGER_KEY);
-}
-
-export interface AcmeOrderLedgerOperations {
-  reserve: { input: { count: number; now: string }; output: OrderReservation };
-}
+export { ACME_ORDER_LEDGER_ENTITY };
 
 export function acmeOrderLedgerEntity(context: EntityContext<OrderBucket>): void {
   const bucket = context.df.getState() ?? undefined;

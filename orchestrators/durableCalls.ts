@@ -12,7 +12,7 @@ import { toCodedFailure } from '../lib/errors';
 import type { Outcome } from '../lib/outcome';
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from './contracts';
 import type { GatewayQueueOperation, GatewayQueueOperations } from './gatewayQueueEntity';
-import { AcmeOrderLedgerOperations, acmeOrderLedgerId } from './acmeOrderLedgerEntity';
+import { type AcmeOrderLedgerOperations, acmeOrderLedgerId } from './acmeOrderLedger';
 
 function retry(firstMs: number, attempts: number, coefficient: number, maxMs: number): df.RetryOptions {
   const options = new df.RetryOptions(firstMs, attempts);
