@@ -36,42 +36,27 @@ export function gatewayQueueId(key: string): df.EntityId {
   return new df.EntityId(GATEWAY_QUEUE_ENTITY, key);
 }
 
+/** Each operation's state transition (lib/gatewayQueue.ts); `void` ones answer null. */
+const OPERATIONS: {
+  [K in GatewayQueueOperation]: (state: queue.GatewayQueueState, input: GatewayQueueOperations[K]['input']) => GatewayQueueOperations[K]['output'] | void;
+} = {
+  enqueue: queue.enqueue,
+  take: queue.take,
+  complete: queue.complete,
+  renew: queue.renew,
+  release: queue.release,
+  announce: queue.announce,
+  withdraw: queue.withdraw,
+  peek: queue.peek,
+  poll: queue.poll,
+};
+
 export function gatewayQueueEntity(context: EntityContext<queue.GatewayQueueState>): void {
   const state = context.df.getState(() => queue.emptyQueue()) ?? queue.emptyQueue();
-  const operation = context.df.operationName as GatewayQueueOperation;
-  const input = context.df.getInput<unknown>();
-  let answer: unknown = null;
-  switch (operation) {
-    case 'enqueue':
-      answer = queue.enqueue(state, input as GatewayQueueOperations['enqueue']['input']);
-      break;
-    case 'take':
-      answer = queue.take(state, input as GatewayQueueOperations['take']['input']);
-      break;
-    case 'complete':
-      answer = queue.complete(state, input as GatewayQueueOperations['complete']['input']);
-      break;
-    case 'renew':
-      queue.renew(state, input as GatewayQueueOperations['renew']['input']);
-      break;
-    case 'release':
-      queue.release(state, input as GatewayQueueOperations['release']['input']);
-      break;
-    case 'announce':
-      queue.announce(state, input as GatewayQueueOperations['announce']['input']);
-      break;
-    case 'withdraw':
-      queue.withdraw(state, input as GatewayQueueOperations['withdraw']['input']);
-      break;
-    case 'peek':
-      answer = queue.peek(state, input as GatewayQueueOperations['peek']['input']);
-      break;
-    case 'poll':
-      answer = queue.poll(state, input as GatewayQueueOperations['poll']['input']);
-      break;
-    default:
-      throw new Error(`${GATEWAY_QUEUE_ENTITY} has no operation "${String(operation)}"`);
-  }
+  const operation = context.df.operationName ?? '';
+  if (!Object.hasOwn(OPERATIONS, operation)) throw new Error(`${GATEWAY_QUEUE_ENTITY} has no operation "${String(operation)}"`);
+  const apply = OPERATIONS[operation as GatewayQueueOperation] as (state: queue.GatewayQueueState, input: unknown) => unknown;
+  const answer = apply(state, context.df.getInput<unknown>()) ?? null;
   context.df.setState(state);
   context.df.return(answer);
 }

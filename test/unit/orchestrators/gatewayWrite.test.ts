@@ -226,4 +226,12 @@ describe('coalescing through the queue entity', () => {
     expect(writer.calls.filter((c) => c.kind === 'entity' && c.operation === 'peek')).toEqual([]);
     expect(writer.calls.findIndex((c) => c.kind === 'timer')).toBeGreaterThan(writer.calls.findIndex((c) => c.kind === 'activity'));
   });
+
+  it('refuses an operation it does not have, including names every object inherits', () => {
+    const entityStates = new Map<string, unknown>();
+    for (const name of ['bogus', 'toString', 'constructor', '__proto__']) {
+      expect(() => operate(entityStates, name, {})).toThrow(`GatewayQueue has no operation "${name}"`);
+    }
+    expect(entityStates.size).toBe(0);
+  });
 });
