@@ -6,6 +6,7 @@
  * certificate's name and version as its input. Durable inputs, outputs and histories are stored
  * in the task hub and shown by the status API, so the key and password must never reach them.
  */
+import { randomUUID } from 'node:crypto';
 import { app, HttpHandler, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getConfig } from '../lib/config';
@@ -56,12 +57,14 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
 
   const certificateName = keyVaultCertificateName(hostname);
   const instanceId = importInstanceId(hostname);
-  // The run is claimed before Key Vault is written: an issuance or renewal that starts meanwhile
-  // stops at the claim instead of sharing (or losing) a pending Key Vault operation with the import.
-  const claimed = await claimBeforeStart(client, hostname, instanceId);
+  // The run is claimed before Key Vault is written: an issuance, a renewal or another import that
+  // starts meanwhile stops at the claim instead of sharing (or losing) the certificate. The claim is
+  // this request's own (a one-off token), which the run takes over.
+  const claimToken = `${instanceId}#${randomUUID()}`;
+  const claimed = await claimBeforeStart(client, hostname, claimToken);
   if (claimed) return claimed;
-  const started = await importAndStart(client, context, { hostname, certificateName, instanceId, replace, validated });
-  if (!started.ok) await releaseClaim(client, hostname, instanceId);
+  const started = await importAndStart(client, context, { hostname, certificateName, instanceId, claimToken, replace, validated });
+  if (!started.ok) await releaseClaim(client, hostname, claimToken);
   return started.response;
 };
 
@@ -69,9 +72,9 @@ export const addCertificateWithPrivateKeyHttpStart: HttpHandler = async (request
 async function importAndStart(
   client: df.DurableClient,
   context: InvocationContext,
-  request: { hostname: Hostname; certificateName: string; instanceId: string; replace: boolean | undefined; validated: ValidImport },
+  request: { hostname: Hostname; certificateName: string; instanceId: string; claimToken: string; replace: boolean | undefined; validated: ValidImport },
 ): Promise<{ ok: boolean; response: HttpResponseInit }> {
-  const { hostname, certificateName, instanceId, replace, validated } = request;
+  const { hostname, certificateName, instanceId, claimToken, replace, validated } = request;
   const config = getConfig();
   const refuse = (response: HttpResponseInit) => ({ ok: false, response });
   let version: string;
@@ -109,7 +112,7 @@ async function importAndStart(
     return refuse(errorResponse(conflict ? 409 : coded.retryable ? 503 : 502, coded.code, coded.detail));
   }
 
-  const input: ImportCertificateInput = { hostname, certificateName, version, gateway: gatewayTarget(config) };
+  const input: ImportCertificateInput = { hostname, certificateName, version, gateway: gatewayTarget(config), claimToken };
   try {
     const raced = await startOrConflict(client, Orchestrators.ImportCertificate, instanceId, input, `A certificate for ${hostname} is already being imported`);
     if (raced) return refuse(raced);

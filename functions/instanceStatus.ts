@@ -3,7 +3,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import { AppError } from '../lib/errors';
 import type { Hostname } from '../lib/hostnames';
-import { ClaimState, holder } from '../lib/certificateClaim';
+import { ClaimState, STARTER_CLAIM_MINUTES, holder } from '../lib/certificateClaim';
 import { importInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
 import { certificateClaimId } from '../orchestrators/certificateClaimEntity';
 import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
@@ -99,9 +99,10 @@ export async function conflictFor(client: DurableClient, hostname: Hostname, inc
 export const CLAIM_WAIT = { timeoutMs: 45_000, firstPollMs: 50, maxPollMs: 1_000 } as const;
 
 /**
- * Claims the certificate of `hostname` for the run `instanceId` before that run exists: the
- * import starter writes Key Vault before it starts its run, and nothing else may work on the
- * certificate meanwhile. A client can only signal an entity, so this signals `claim` and reads
+ * Claims the certificate of `hostname` under `instanceId` — a one-off token of this request, so that
+ * two requests for one hostname cannot both hold it — for the run it will start: the import
+ * starter writes Key Vault before it starts its run, and nothing else may work on the certificate
+ * meanwhile. The run takes the claim over from the token (ImportCertificateInput.claimToken). A client can only signal an entity, so this signals `claim` and reads
  * the entity's state until the signal was taken. The run claims again as the same instance when
  * it starts (a claim is re-entrant) and releases it when it ends; `releaseClaim` gives it up when
  * the run never starts. Returns undefined when the claim is ours, else the response to send: 409
@@ -110,7 +111,8 @@ export const CLAIM_WAIT = { timeoutMs: 45_000, firstPollMs: 50, maxPollMs: 1_000
 export async function claimBeforeStart(client: DurableClient, hostname: Hostname, instanceId: string): Promise<HttpResponseInit | undefined> {
   const entity = certificateClaimId(keyVaultCertificateName(hostname));
   try {
-    await client.signalEntity(entity, 'claim', { instanceId, now: new Date().toISOString() });
+    // A short lease: a starter that dies before its run starts blocks the certificate for minutes, not hours.
+    await client.signalEntity(entity, 'claim', { instanceId, now: new Date().toISOString(), leaseMinutes: STARTER_CLAIM_MINUTES });
   } catch {
     throw new AppError('InternalError', 'Could not claim the certificate for this run; try again shortly', true);
   }

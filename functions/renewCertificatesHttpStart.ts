@@ -7,6 +7,7 @@ import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { answerErrors, errorResponse, readBody } from './http';
 import { checkStatusResponse, managementPayload } from './managementUrls';
 import { startRenewal } from './startRenewal';
+import { ordersRefusal } from './startIssuance';
 
 /** POST {} | {"force":true} | {"hostnames":[{"hostname":"a.example.com"}],"force":true}: renew now. */
 export async function renewCertificatesHttpStart(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit | HttpResponse> {
@@ -29,6 +30,12 @@ export async function renewCertificatesHttpStart(request: HttpRequest, context: 
     }
   }
   const client = df.getClient(context);
+  // A forced or named renewal orders at once: refused while the account's orders cannot pay for it
+  // (a plain renewal may have nothing due, and its run counts what it orders).
+  if (force || hostnames) {
+    const refused = await ordersRefusal(client, Math.max(1, hostnames?.length ?? 1));
+    if (refused) return refused;
+  }
   if (!(await startRenewal(client, { force, ...(hostnames ? { hostnames } : {}) }))) {
     return errorResponse(409, 'Conflict', 'A renewal is already running; follow it at statusQueryGetUri', {
       ...managementPayload(client, RENEWAL_INSTANCE_ID),

@@ -43,7 +43,7 @@ async function quotaRefusal(hostnames: readonly Hostname[]): Promise<HttpRespons
  * pay for one order per hostname now, with the time it can. Racing starters may both pass: each
  * run takes its orders from the entity before asking the CA, and refuses then.
  */
-async function ordersRefusal(client: df.DurableClient, count: number): Promise<HttpResponseInit | undefined> {
+export async function ordersRefusal(client: df.DurableClient, count: number): Promise<HttpResponseInit | undefined> {
   const now = new Date();
   let bucket: OrderBucket | undefined;
   try {

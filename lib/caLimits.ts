@@ -62,11 +62,19 @@ export function ordersAvailableAt(bucket: OrderBucket | undefined, count: number
 
 export type OrderReservation = { granted: true; bucket: OrderBucket } | { granted: false; retryAt: string };
 
-/** Takes `count` orders from the bucket at `now`, or says when they will be available. Pure. */
+/**
+ * Takes `count` orders (an integer, 1 ≤ count ≤ NEW_ORDERS_PER_ACCOUNT) from the bucket at `now`,
+ * or says when they will be available. A `now` earlier than the bucket's last change (another
+ * worker's clock) refills nothing and keeps the later time, so no interval is counted twice. Pure.
+ */
 export function reserveOrders(bucket: OrderBucket | undefined, count: number, now: Date): OrderReservation {
-  const available = ordersAvailable(bucket, now);
-  if (available < count) return { granted: false, retryAt: ordersAvailableAt(bucket, count, now).toISOString() };
-  return { granted: true, bucket: { tokens: available - count, at: now.toISOString() } };
+  if (!Number.isInteger(count) || count < 1 || count > NEW_ORDERS_PER_ACCOUNT)
+    throw new RangeError(`count must be an integer from 1 to ${NEW_ORDERS_PER_ACCOUNT}`);
+  if (Number.isNaN(now.getTime())) throw new RangeError('now must be a date');
+  const at = bucket && new Date(bucket.at) > now ? new Date(bucket.at) : now;
+  const available = ordersAvailable(bucket, at);
+  if (available < count) return { granted: false, retryAt: ordersAvailableAt(bucket, count, at).toISOString() };
+  return { granted: true, bucket: { tokens: available - count, at: at.toISOString() } };
 }
 
 /** What a refused request is told: the CA's limit and when the orders will be available. */

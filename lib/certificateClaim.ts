@@ -14,12 +14,27 @@ export interface ClaimState {
   owner?: { instanceId: string; until: string };
 }
 
+/** How long a starter's claim for a run it has not started yet lasts (the import starter's Key Vault write takes seconds). */
+export const STARTER_CLAIM_MINUTES = 5;
+
 export type ClaimAnswer = { granted: true } | { granted: false; heldBy: string; until: string };
 
-export function claim(state: ClaimState, input: { instanceId: string; now: string }): ClaimAnswer {
+export interface ClaimInput {
+  /** Who claims: a run's instance id, or a starter's one-off token for the run it is about to start. */
+  instanceId: string;
+  now: string;
+  /** A run taking over the claim its starter took for it under this token. */
+  handoverFrom?: string;
+  /** The claim's lease; CLAIM_HOURS when absent. */
+  leaseMinutes?: number;
+}
+
+export function claim(state: ClaimState, input: ClaimInput): ClaimAnswer {
   const held = state.owner;
-  if (held && held.instanceId !== input.instanceId && held.until > input.now) return { granted: false, heldBy: held.instanceId, until: held.until };
-  state.owner = { instanceId: input.instanceId, until: new Date(new Date(input.now).getTime() + CLAIM_HOURS * 3_600_000).toISOString() };
+  const ours = held && (held.instanceId === input.instanceId || (input.handoverFrom !== undefined && held.instanceId === input.handoverFrom));
+  if (held && !ours && held.until > input.now) return { granted: false, heldBy: held.instanceId, until: held.until };
+  const leaseMs = Math.min(input.leaseMinutes ?? CLAIM_HOURS * 60, CLAIM_HOURS * 60) * 60_000;
+  state.owner = { instanceId: input.instanceId, until: new Date(new Date(input.now).getTime() + leaseMs).toISOString() };
   return { granted: true };
 }
 

@@ -4,7 +4,7 @@
  */
 import * as df from 'durable-functions';
 import type { EntityContext } from 'durable-functions';
-import { ClaimState, claim, release } from '../lib/certificateClaim';
+import { ClaimInput, ClaimState, claim, release } from '../lib/certificateClaim';
 
 export const CERTIFICATE_CLAIM_ENTITY = 'CertificateClaim';
 
@@ -14,8 +14,9 @@ export function certificateClaimId(certificateName: string): df.EntityId {
 
 export function certificateClaimEntity(context: EntityContext<ClaimState>): void {
   const state = context.df.getState(() => ({})) ?? {};
-  const input = context.df.getInput<{ instanceId: string; now: string }>();
-  if (!input) throw new Error(`${CERTIFICATE_CLAIM_ENTITY}: an operation needs {instanceId, now}`);
+  const input = context.df.getInput<ClaimInput>();
+  if (!input || typeof input.instanceId !== 'string' || Number.isNaN(Date.parse(input.now)))
+    throw new Error(`${CERTIFICATE_CLAIM_ENTITY}: an operation needs {instanceId, now}`);
   switch (context.df.operationName) {
     case 'claim':
       context.df.return(claim(state, input));

@@ -88,6 +88,8 @@ export interface ImportCertificateInput {
   readonly certificateName: string;
   readonly version: string;
   readonly gateway: GatewayTarget;
+  /** The claim the starter took for this run before it wrote Key Vault; the run takes it over. */
+  readonly claimToken?: string;
 }
 
 export interface ImportCertificateOutput extends CertificateVersion {

@@ -70,9 +70,13 @@ export function* callQueue<K extends GatewayQueueOperation>(
   return (yield context.df.callEntity(entity, operation, input)) as GatewayQueueOperations[K]['output'];
 }
 
-/** Claims a certificate for this run (certificateClaimEntity.ts); the answer says who holds it otherwise. */
-export function* claimCertificate(context: OrchestrationContext, entity: df.EntityId): Step<ClaimAnswer> {
-  return (yield context.df.callEntity(entity, 'claim', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() })) as ClaimAnswer;
+/** Claims a certificate for this run (certificateClaimEntity.ts), taking over its starter's claim `handoverFrom`; the answer says who holds it otherwise. */
+export function* claimCertificate(context: OrchestrationContext, entity: df.EntityId, handoverFrom?: string): Step<ClaimAnswer> {
+  return (yield context.df.callEntity(entity, 'claim', {
+    instanceId: context.df.instanceId,
+    now: context.df.currentUtcDateTime.toISOString(),
+    ...(handoverFrom ? { handoverFrom } : {}),
+  })) as ClaimAnswer;
 }
 
 /** Takes `count` new orders from the ACME account's bucket (acmeOrderLedgerEntity.ts), or learns when they will be available. */
@@ -108,6 +112,9 @@ export function* all<const T extends readonly TypedTask<unknown>[]>(context: Orc
  * task keeps running after `task` ends and is read later with `wait`, which returns at once if it
  * has ended. For work that does not depend on the steps it overlaps; a run that starts one must
  * wait for it on every way out, so that nothing of it runs after the run has ended.
+ * Both tasks must be new: durable-functions puts a scheduled task's action into every
+ * Task.any/Task.all it joins, and the extension then schedules it again
+ * (Azure/azure-functions-durable-js#574); read a task that is already running with `wait`.
  */
 export function* alongside<T>(context: OrchestrationContext, task: TypedTask<T>, background: TypedTask<unknown>): Step<T> {
   yield context.df.Task.any([task, background]);

@@ -15,12 +15,12 @@ import { certificateClaimId } from './certificateClaimEntity';
 import { call, claimCertificate, inputOf, log } from './durableCalls';
 
 export const importCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { hostname, certificateName, version, gateway } = inputOf(context, Orchestrators.ImportCertificate);
+  const { hostname, certificateName, version, gateway, claimToken } = inputOf(context, Orchestrators.ImportCertificate);
 
   let failed: CodedFailure;
   // One run per certificate: an issuance or renewal of this certificate must not bind over the import.
   const entity = certificateClaimId(certificateName);
-  const claimed = yield* claimCertificate(context, entity);
+  const claimed = yield* claimCertificate(context, entity, claimToken);
   if (!claimed.granted) {
     failed = {
       code: ErrorCodes.CertificateBusy,

@@ -250,12 +250,14 @@ function* issueOrdered(
     if (!validated.ok) return (outcome = validated);
 
     report(Steps.CreateCertificate, 'Finalizing the order with the Key Vault CSR, merging the certificate and deleting the validation file');
+    // The CSR is already running: read alone (a Task.any would schedule it again, durable-js#574).
+    const made = (csr.read = yield* wait(startCsr()));
+    if (!made.ok) return (outcome = made);
     // The CA has validated: the files are no longer needed and are deleted while the order is
     // finalized; the authorizations are valid (a retry within their lifetime reuses them).
+    const finalizing = activity(context, Activities.finalizeOrder, { orderUrl: order.orderUrl, csrPem: made.csrPem });
     if (pending.length > 0) deletion = activity(context, Activities.deleteChallengeFiles, { tokens: pending.map((f) => f.token) }, CLEANUP_RETRY);
-    const made = (csr.read = yield* deletion ? alongside(context, startCsr(), deletion) : wait(startCsr()));
-    if (!made.ok) return (outcome = made);
-    const finalized = yield* call(context, Activities.finalizeOrder, { orderUrl: order.orderUrl, csrPem: made.csrPem });
+    const finalized = yield* deletion ? alongside(context, finalizing, deletion) : wait(finalizing);
     if (!finalized.ok) return (outcome = finalized);
     if (finalized.status !== 'valid') {
       const issued = yield* pollOrder(context, order.orderUrl, ['valid']);

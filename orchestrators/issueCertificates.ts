@@ -4,12 +4,12 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { Hostname } from '../lib/hostnames';
 import { issuanceInstanceId } from '../lib/naming';
 import { ErrorCodes, HostnameProgress, Steps, compactStates, failure, progress } from '../lib/status';
 import { announceGatewayWrite, bindGateway, withdrawGatewayWrite } from './bindGateway';
-import { IssuedCertificate, IssueCertificatesOutput, Orchestrators } from './contracts';
-import { TypedTask, first, inputOf, settled, subOrchestration } from './durableCalls';
+import { IssuanceResult, IssuedCertificate, IssueCertificatesOutput, Orchestrators } from './contracts';
+import { first, inputOf, subOrchestration, wait } from './durableCalls';
+import { toCodedFailure } from '../lib/errors';
 
 export const issueCertificatesOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { hostnames, gateway, recoverDeleted } = inputOf(context, Orchestrators.IssueCertificates);
@@ -22,31 +22,31 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   // A writer that is ready first waits (bounded) for this batch, so that both share one gateway PUT.
   announceGatewayWrite(context, gateway);
 
-  // Task.any, one child at a time: each hostname's state is published as soon as its child ends,
-  // so users polling the batch see progress rather than "Pending" until the slowest one finishes.
-  const remaining = new Map<TypedTask<unknown>, Hostname>();
-  const children = hostnames.map((h) => {
-    const task = subOrchestration(
+  // One Task.any schedules every child at once; each is then read alone, in request order, and its
+  // state published as it is read, so users polling the batch see progress. A scheduled task never
+  // joins a second Task.any: the extension would schedule it again (durable-js#574).
+  const children = hostnames.map(
+    (h) =>
+      [
+        h,
+        subOrchestration(context, Orchestrators.IssueCertificate, { hostname: h, ...(recoverDeleted ? { recoverDeleted } : {}) }, issuanceInstanceId(h)),
+      ] as const,
+  );
+  if (children.length > 0)
+    yield* first(
       context,
-      Orchestrators.IssueCertificate,
-      { hostname: h, ...(recoverDeleted ? { recoverDeleted } : {}) },
-      issuanceInstanceId(h),
+      children.map(([, task]) => task),
     );
-    remaining.set(task, h);
-    return task;
-  });
   const issued: IssuedCertificate[] = [];
   let done = 0;
-  while (remaining.size > 0) {
-    const ended = yield* first(
-      context,
-      children.filter((t) => remaining.has(t)),
-    );
-    const hostname = remaining.get(ended) as Hostname;
-    remaining.delete(ended);
+  for (const [hostname, task] of children) {
+    let result: IssuanceResult;
+    try {
+      result = (yield* wait(task)).result;
+    } catch (error) {
+      result = { ok: false, ...toCodedFailure(error) };
+    }
     done += 1;
-    const child = settled(ended);
-    const result = child.ok ? child.value.result : child;
     if (result.ok) issued.push(result);
     states[hostname] = result.ok
       ? { status: 'Issued', message: 'Issued; waiting to bind with the rest of the batch', instanceId: issuanceInstanceId(hostname) }

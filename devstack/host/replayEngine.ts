@@ -169,6 +169,18 @@ export class ReplayEngine {
     recordCustomStatus(instance, state.customStatus);
 
     const leaves = flattenActions(state.actions ?? []);
+    // The extension schedules every action in the list, once per occurrence. durable-functions
+    // 3.x copies an already scheduled task's action into a new Task.any/Task.all's compound
+    // action, so that task is scheduled twice and every later task id shifts (open issue
+    // Azure/azure-functions-durable-js#574). Refused here, as the real host would run it twice.
+    const seen = new Set<object>();
+    const repeated = leaves.find((action) => seen.size === seen.add(action).size);
+    if (repeated) {
+      throw new HarnessError(
+        `orchestration ${instance.name} put an already scheduled ${ACTION_NAMES[repeated.actionType] ?? 'action'} (${String((repeated as { functionName?: string }).functionName ?? '')}) into a new Task.any/Task.all; ` +
+          'the extension would schedule it a second time (durable-js#574): yield it alone, or only with tasks not scheduled yet.',
+      );
+    }
     const unsupported = leaves.find((a) => !this.supports(a.actionType));
     if (unsupported) {
       throw new HarnessError(

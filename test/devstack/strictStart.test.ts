@@ -169,3 +169,18 @@ describe('calls to functions that do not exist', () => {
     );
   });
 });
+
+describe('a task put into a second Task.any', () => {
+  it('is refused as the extension would schedule it twice (durable-js#574); reading it alone is fine', async () => {
+    const h = harness();
+    const bad = await h.startNew(suite.app.Names.anyTwice);
+    await expect(h.waitForCompletion(bad, { timeoutMs: 5_000 })).rejects.toThrow(
+      /already scheduled CallActivity \(strictCount\) into a new Task.any\/Task.all.*durable-js#574/,
+    );
+    const good = await h.startNew(suite.app.Names.anyOnce);
+    const final = await h.waitForCompletion(good, { timeoutMs: 5_000 });
+    expect(final.runtimeStatus).toBe('Completed');
+    expect(final.output).toBe(1);
+    expect(final.history.filter((e) => e.EventType === EventType.TaskScheduled)).toHaveLength(2);
+  });
+});

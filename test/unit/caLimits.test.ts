@@ -44,4 +44,15 @@ describe("the CA's new orders per account (a bucket of 300, one more every 36 s)
     expect(ordersAvailable(empty, at(3 * 3600))).toBe(NEW_ORDERS_PER_ACCOUNT);
     expect(ordersAvailable(empty, at(30 * 3600))).toBe(NEW_ORDERS_PER_ACCOUNT);
   });
+
+  it('counts no interval twice when a reservation comes dated before the last one (clock skew), and refuses impossible counts', () => {
+    const spent = reserveOrders(undefined, 299, NOW);
+    if (!spent.granted) throw new Error('unreachable');
+    const earlier = reserveOrders(spent.bucket, 1, at(-3600));
+    expect(earlier).toEqual({ granted: true, bucket: { tokens: 0, at: NOW.toISOString() } });
+    if (!earlier.granted) throw new Error('unreachable');
+    expect(reserveOrders(earlier.bucket, 1, NOW)).toMatchObject({ granted: false });
+    for (const count of [0, -1, 1.5, NaN, NEW_ORDERS_PER_ACCOUNT + 1]) expect(() => reserveOrders(undefined, count, NOW)).toThrow(RangeError);
+    expect(() => reserveOrders(undefined, 1, new Date('not a date'))).toThrow(RangeError);
+  });
 });
