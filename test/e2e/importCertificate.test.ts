@@ -90,6 +90,8 @@ describe('importing an existing certificate end to end', () => {
       certificateName: keyVaultCertificateName(asHostname(host)),
       version: expect.any(String),
       gateway: { key: expect.any(String), pollSeconds: expect.any(Number) },
+      // The starter's claim, which the run takes over: the run's id and a random one-off token, nothing secret.
+      claimToken: expect.stringMatching(/^import-[a-z0-9-]+#[0-9a-f-]{36}$/),
     });
 
     // Key Vault: one version with our tags, holding the leaf, its chain and the user's key.
