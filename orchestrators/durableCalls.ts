@@ -27,6 +27,9 @@ export const TRANSIENT_RETRY = retry(5_000, 5, 2, 60_000);
 /** Transient gateway faults (5xx, a long-running update that ended Failed): 15 s doubling to 4 min, ~20 min in all. Contention is handled by bindGateway's own wait loop. */
 export const GATEWAY_RETRY = retry(15_000, 8, 2, 240_000);
 
+/** One attempt: for work the caller retries itself (each new ACME order is counted before it is asked for). */
+export const NO_RETRY = retry(1_000, 1, 1, 1_000);
+
 /** Clean-up must happen: more attempts over a longer span than other steps. */
 export const CLEANUP_RETRY = retry(5_000, 8, 2, 300_000);
 

@@ -12,7 +12,7 @@ import { Outcome, fail } from '../lib/outcome';
 import { ErrorCodes, Steps, StepName } from '../lib/status';
 import type { IssuanceResult } from './contracts';
 import { certificateClaimId } from './certificateClaimEntity';
-import { CLEANUP_RETRY, Step, TypedTask, activity, all, alongside, call, claimCertificate, log, reserveOrders, sleep, wait } from './durableCalls';
+import { CLEANUP_RETRY, NO_RETRY, Step, TypedTask, activity, all, alongside, call, claimCertificate, log, reserveOrders, sleep, wait } from './durableCalls';
 import { ordersMessage, secondsUntil } from '../lib/caLimits';
 
 export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => void;
@@ -21,6 +21,9 @@ export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => voi
 export const ORDER_POLL = { firstSeconds: 1, maxSeconds: 30, maxPolls: 20 } as const;
 /** Recovering a soft-deleted certificate takes seconds in Key Vault; checked every 5 s for up to 5 minutes. */
 export const RECOVERY_POLL = { everySeconds: 5, maxChecks: 60 } as const;
+/** A transient failure to create an order (a thrown activity) is retried: 5 attempts, 5 s doubling, as TRANSIENT_RETRY. */
+export const ORDER_ATTEMPTS = 5;
+const ORDER_RETRY_FIRST_SECONDS = 5;
 /** A rate limit is waited out on a durable timer if it lifts within an hour, at most twice. */
 export const RATE_LIMIT = { maxWaitSeconds: 3600, maxWaits: 2 } as const;
 
@@ -74,12 +77,20 @@ function* settleKeyVaultName(
  * asking it: lib/caLimits.ts), then the order itself (RFC 8555 §7.4).
  */
 function* newOrder(context: OrchestrationContext, hostname: Hostname): Step<ActivityOutput<'createAcmeOrder'>> {
-  const reserved = yield* reserveOrders(context, 1);
-  if (!reserved.granted) {
-    const at = new Date(reserved.retryAt);
-    return fail(ErrorCodes.AcmeRateLimited, ordersMessage(1, at), secondsUntil(at, context.df.currentUtcDateTime));
+  for (let attempt = 1; ; attempt += 1) {
+    const reserved = yield* reserveOrders(context, 1);
+    if (!reserved.granted) {
+      const at = new Date(reserved.retryAt);
+      return fail(ErrorCodes.AcmeRateLimited, ordersMessage(1, at), secondsUntil(at, context.df.currentUtcDateTime));
+    }
+    try {
+      // One order taken per attempt: an attempt whose answer was lost may have created an order at the CA.
+      return yield* call(context, Activities.createAcmeOrder, { hostname }, NO_RETRY);
+    } catch (error) {
+      if (attempt >= ORDER_ATTEMPTS) throw error;
+      yield* sleep(context, ORDER_RETRY_FIRST_SECONDS * 2 ** (attempt - 1));
+    }
   }
-  return yield* call(context, Activities.createAcmeOrder, { hostname });
 }
 
 /** RFC 8555 §7.4: a new order, waiting out a short rate limit (the CA's or our own count of it) on durable timers. */

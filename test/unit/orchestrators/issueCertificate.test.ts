@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActivityScript } from './fakeContext';
 import { APP_ENTITIES, activityFailure, runOrchestrator } from './fakeContext';
 import { issueCertificateOrchestrator } from '../../../orchestrators/issueCertificate';
-import { ORDER_POLL } from '../../../orchestrators/issuanceRecipe';
+import { ORDER_ATTEMPTS, ORDER_POLL } from '../../../orchestrators/issuanceRecipe';
 import { Orchestrators } from '../../../orchestrators/contracts';
 import { hostname } from '../../fixtures/hostnames';
 import { GATEWAY, gatewayActivities } from './gatewayScript';
@@ -119,6 +119,35 @@ describe('the issuance recipe', () => {
       error: 'AcmeRateLimited',
       message: expect.stringMatching(/300 new orders per 3 hours.*after 2030-01-01T05:00:00.000Z/),
     });
+  });
+
+  it("takes one of the account's orders per attempt to create an order: a lost answer may have created one at the CA", () => {
+    const result = run(
+      script({
+        createAcmeOrder: (_input, call) => {
+          if (call <= 2) throw activityFailure('AcmeServerError', 'connection reset');
+          return { ok: true, orderUrl: 'https://ca.test/order/1', status: 'pending' };
+        },
+      }),
+    );
+    expect(result.calls.filter((c) => c.kind === 'entity' && c.operation === 'reserve')).toHaveLength(3);
+    expect(result.calls.filter((c) => c.kind === 'timer').slice(0, 2)).toEqual([
+      { kind: 'timer', seconds: 5 },
+      { kind: 'timer', seconds: 10 },
+    ]);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it(`gives up after ${ORDER_ATTEMPTS} attempts to create an order, with the failure's code`, () => {
+    const result = run(
+      script({
+        createAcmeOrder: () => {
+          throw activityFailure('AcmeServerError', 'the CA is down');
+        },
+      }),
+    );
+    expect(result.activityNames().filter((n) => n === 'createAcmeOrder')).toHaveLength(ORDER_ATTEMPTS);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeServerError' });
   });
 
   it('stops before ordering when Key Vault holds the name for a deleted certificate, and says how to fix it', () => {
