@@ -116,6 +116,8 @@ export function* bindGateway(context: OrchestrationContext, target: GatewayTarge
       role = answer.status === 'write' ? 'writer' : 'waiter';
     }
   } catch (error) {
+    // The enqueue itself may have failed, leaving this run's announcement: withdrawn (harmless if queued).
+    withdrawGatewayWrite(context, target);
     return { ok: false, ...toCodedFailure(error) };
   }
 }

@@ -234,4 +234,24 @@ describe('coalescing through the queue entity', () => {
     }
     expect(entityStates.size).toBe(0);
   });
+
+  it('withdraws its announcement when it could not even queue its write', () => {
+    const entityStates = new Map<string, unknown>();
+    operate(entityStates, 'announce', { instanceId: 'i1', now: '2030-01-01T00:00:00.000Z' });
+    const failingEnqueue = (context: { df: { operationName: string } }) => {
+      if (context.df.operationName === 'enqueue') throw new Error('the task hub is unreachable');
+      gatewayQueueEntity(context as never);
+    };
+    const result = runOrchestrator(binder([A]), {
+      name: Orchestrators.IssueCertificate,
+      input: { hostname: A.hostname },
+      activities: gatewayActivities(),
+      instanceId: 'i1',
+      entityStates,
+      entities: { [GATEWAY_QUEUE_ENTITY]: failingEnqueue as never },
+    });
+    expect(result.output).toMatchObject({ ok: false });
+    expect(result.calls.filter((c) => c.kind === 'entity' && c.operation === 'withdraw')).toHaveLength(1);
+    expect((entityStates.get(entityKey) as { announced?: Record<string, string> }).announced).toEqual({});
+  });
 });
