@@ -8,8 +8,6 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ActivityInput, ActivityName, ActivityOutput } from '../lib/activityContracts';
 import type { ClaimAnswer } from '../lib/certificateClaim';
-import { toCodedFailure } from '../lib/errors';
-import type { Outcome } from '../lib/outcome';
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from './contracts';
 import type { GatewayQueueOperation, GatewayQueueOperations } from './gatewayQueueEntity';
 import { type AcmeOrderLedgerOperations, acmeOrderLedgerId } from './acmeOrderLedger';
@@ -124,14 +122,9 @@ export function* alongside<T>(context: OrchestrationContext, task: TypedTask<T>,
   return yield* wait(task);
 }
 
-/** Waits for the first of `tasks` to end (Task.any) and returns that task; read it with `settled`. */
+/** Waits for the first of `tasks` to end (Task.any) and returns that task; read each task alone afterwards, with `wait`. */
 export function* first<T>(context: OrchestrationContext, tasks: readonly TypedTask<T>[]): Step<TypedTask<T>> {
   return (yield context.df.Task.any([...tasks])) as TypedTask<T>;
-}
-
-/** An ended task's result, or what it failed with as a coded failure (see `toCodedFailure`). */
-export function settled<T>(task: TypedTask<T>): Outcome<{ value: T }> {
-  return task.isFaulted ? { ok: false, ...toCodedFailure(task.result) } : { ok: true, value: task.result as T };
 }
 
 /** The orchestration's input, typed by its contract (the starter or parent built it from that type). */
