@@ -7,7 +7,7 @@ import { RENEWAL_INSTANCE_ID } from '../orchestrators/contracts';
 import { answerErrors, errorResponse, readBody } from './http';
 import { checkStatusResponse, managementPayload } from './managementUrls';
 import { startRenewal } from './startRenewal';
-import { ordersRefusal } from './startIssuance';
+import { ordersRefusal } from './caLimitRefusals';
 
 /** POST {} | {"force":true} | {"hostnames":[{"hostname":"a.example.com"}],"force":true}: renew now. */
 export async function renewCertificatesHttpStart(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit | HttpResponse> {

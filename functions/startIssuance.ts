@@ -4,59 +4,16 @@
  */
 import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { versionDates } from '../lib/adapters/keyVault';
-import { OrderBucket, nextIssuanceAllowed, ordersAvailableAt, ordersMessage, quotaMessage, secondsUntil } from '../lib/caLimits';
-import { acmeOrderLedgerId } from '../orchestrators/acmeOrderLedger';
 import { getConfig } from '../lib/config';
-import { ErrorCodes } from '../lib/status';
 import type { Hostname } from '../lib/hostnames';
-import { batchInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
+import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
 import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '../orchestrators/contracts';
 import { gatewayTarget } from './gatewayTarget';
 import { errorResponse, readBody } from './http';
 import { checkStatusResponse, managementPayload } from './managementUrls';
 import { conflictFor, isInstanceActive, startOrConflict } from './instanceStatus';
-
-/**
- * 429 with the date another certificate may be issued, when any hostname has used the CA's week
- * (lib/caLimits.ts). Key Vault is read for all hostnames at once; a read that fails is left to
- * the run, which checks again before ordering, with its retries.
- */
-async function quotaRefusal(hostnames: readonly Hostname[]): Promise<HttpResponseInit | undefined> {
-  const config = getConfig();
-  const now = new Date();
-  const limits = await Promise.all(
-    hostnames.map(async (hostname) => ({
-      hostname,
-      next: nextIssuanceAllowed(await versionDates(config, keyVaultCertificateName(hostname)).catch(() => []), now),
-    })),
-  );
-  const refused = limits.find((l) => l.next !== undefined);
-  if (!refused?.next) return undefined;
-  const response = errorResponse(429, ErrorCodes.AcmeRateLimited, quotaMessage(refused.hostname, refused.next));
-  return { ...response, headers: { ...(response.headers as Record<string, string>), 'Retry-After': String(secondsUntil(refused.next, now)) } };
-}
-
-/**
- * 429 when the ACME account's order bucket (lib/caLimits.ts, the AcmeOrderLedger entity) cannot
- * pay for one order per hostname now, with the time it can. Racing starters may both pass: each
- * run takes its orders from the entity before asking the CA, and refuses then.
- */
-export async function ordersRefusal(client: df.DurableClient, count: number): Promise<HttpResponseInit | undefined> {
-  const now = new Date();
-  let bucket: OrderBucket | undefined;
-  try {
-    const state = await client.readEntityState<OrderBucket>(acmeOrderLedgerId());
-    bucket = state.entityExists ? state.entityState : undefined;
-  } catch {
-    return undefined; // The run counts again, with its retries.
-  }
-  const at = ordersAvailableAt(bucket, count, now);
-  if (at <= now) return undefined;
-  const response = errorResponse(429, ErrorCodes.AcmeRateLimited, ordersMessage(count, at));
-  return { ...response, headers: { ...(response.headers as Record<string, string>), 'Retry-After': String(secondsUntil(at, now)) } };
-}
+import { ordersRefusal, quotaRefusal } from './caLimitRefusals';
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
   const body = await readBody(request);

@@ -9,8 +9,6 @@ import type { EntityContext } from 'durable-functions';
 import { OrderBucket, reserveOrders } from '../lib/caLimits';
 import { ACME_ORDER_LEDGER_ENTITY } from './acmeOrderLedger';
 
-export { ACME_ORDER_LEDGER_ENTITY };
-
 export function acmeOrderLedgerEntity(context: EntityContext<OrderBucket>): void {
   const bucket = context.df.getState() ?? undefined;
   const input = context.df.getInput<{ count: number; now: string }>();

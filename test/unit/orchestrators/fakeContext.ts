@@ -13,7 +13,8 @@ import type { ActivityInput, ActivityName, ActivityOutput } from '../../../lib/a
 import type { OrchestratorInput, OrchestratorName, OrchestratorOutput } from '../../../orchestrators/contracts';
 import { GATEWAY_QUEUE_ENTITY, gatewayQueueEntity } from '../../../orchestrators/gatewayQueueEntity';
 import { CERTIFICATE_CLAIM_ENTITY, certificateClaimEntity } from '../../../orchestrators/certificateClaimEntity';
-import { ACME_ORDER_LEDGER_ENTITY, acmeOrderLedgerEntity } from '../../../orchestrators/acmeOrderLedgerEntity';
+import { ACME_ORDER_LEDGER_ENTITY } from '../../../orchestrators/acmeOrderLedger';
+import { acmeOrderLedgerEntity } from '../../../orchestrators/acmeOrderLedgerEntity';
 
 export type ActivityScript = { [K in ActivityName]?: (input: ActivityInput<K>, call: number) => ActivityOutput<K> };
 export type SubOrchestrationScript = { [K in OrchestratorName]?: (input: OrchestratorInput<K>, instanceId: string) => OrchestratorOutput<K> };
