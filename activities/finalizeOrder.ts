@@ -2,4 +2,6 @@ import { Activities } from '../lib/activityContracts';
 import { finalizeOrder as finalize } from '../lib/adapters/acme/orders';
 import { defineActivity } from './defineActivity';
 
-export const finalizeOrder = defineActivity(Activities.finalizeOrder, async ({ orderUrl, csrPem }, config) => finalize(config, orderUrl, csrPem));
+export const finalizeOrder = defineActivity(Activities.finalizeOrder, async ({ orderUrl, finalizeUrl, csrPem }, config) =>
+  finalize(config, orderUrl, finalizeUrl, csrPem),
+);

@@ -4,7 +4,7 @@ import { mergeChain } from '../lib/adapters/keyVault';
 import { defineActivity } from './defineActivity';
 
 /** Downloads the chain here rather than passing it through history: the activity's input stays small. */
-export const mergeCertificate = defineActivity(Activities.mergeCertificate, async ({ orderUrl, certificateName }, config) => {
-  const chainPem = await downloadChain(config, orderUrl);
+export const mergeCertificate = defineActivity(Activities.mergeCertificate, async ({ certificateUrl, certificateName }, config) => {
+  const chainPem = await downloadChain(config, certificateUrl);
   return { ok: true, ...(await mergeChain(config, certificateName, chainPem)) };
 });

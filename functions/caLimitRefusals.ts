@@ -4,6 +4,7 @@
  */
 import type { HttpResponseInit } from '@azure/functions';
 import type * as df from 'durable-functions';
+import pLimit from 'p-limit';
 import { versionDates } from '../lib/adapters/keyVault';
 import { OrderBucket, nextIssuanceAllowed, ordersAvailableAt, ordersMessage, quotaMessage, secondsUntil } from '../lib/caLimits';
 import { getConfig } from '../lib/config';
@@ -12,6 +13,7 @@ import { keyVaultCertificateName } from '../lib/naming';
 import { ErrorCodes } from '../lib/status';
 import { acmeOrderLedgerId } from '../orchestrators/acmeOrderLedger';
 import { errorResponse } from './http';
+import { STARTER_READS } from './instanceStatus';
 
 /** 429 AcmeRateLimited with `message`, and Retry-After in whole seconds until `at`. */
 function rateLimited(message: string, at: Date, now: Date): HttpResponseInit {
@@ -21,17 +23,20 @@ function rateLimited(message: string, at: Date, now: Date): HttpResponseInit {
 
 /**
  * 429 with the date another certificate may be issued, when any hostname has used the CA's week
- * (lib/caLimits.ts). Key Vault is read for all hostnames at once; a read that fails is left to
+ * (lib/caLimits.ts). Key Vault is read for STARTER_READS hostnames at a time; a read that fails is left to
  * the run, which checks again before ordering, with its retries.
  */
 export async function quotaRefusal(hostnames: readonly Hostname[]): Promise<HttpResponseInit | undefined> {
   const config = getConfig();
   const now = new Date();
+  const limit = pLimit(STARTER_READS);
   const limits = await Promise.all(
-    hostnames.map(async (hostname) => ({
-      hostname,
-      next: nextIssuanceAllowed(await versionDates(config, keyVaultCertificateName(hostname)).catch(() => []), now),
-    })),
+    hostnames.map((hostname) =>
+      limit(async () => ({
+        hostname,
+        next: nextIssuanceAllowed(await versionDates(config, keyVaultCertificateName(hostname)).catch(() => []), now),
+      })),
+    ),
   );
   const refused = limits.find((l) => l.next !== undefined);
   if (!refused?.next) return undefined;

@@ -12,6 +12,9 @@ import { managementPayload } from './managementUrls';
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
+/** How many hostnames a starter looks up at once (its runs in the task hub, its versions in Key Vault). */
+export const STARTER_READS = 10;
+
 /**
  * Only "not found" means "not running". Any other failure to read the status throws (the
  * starters answer 503): guessing "not running" could start a second ACME order for a hostname.
@@ -73,13 +76,14 @@ export async function conflictFor(client: DurableClient, hostname: Hostname, inc
     [importInstanceId(hostname), `A certificate for ${hostname} is already being imported`],
     ...(includeRenewal ? [[RENEWAL_INSTANCE_ID, 'A renewal is running'] as [string, string]] : []),
   ];
-  for (const [id, what] of runs) {
-    if (await isInstanceActive(client, id)) {
-      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, id) });
-    }
+  // The reads are made at once; the answer keeps this order of precedence.
+  const [active, holderId] = await Promise.all([Promise.all(runs.map(([id]) => isInstanceActive(client, id))), claimHolder(client, hostname)]);
+  const running = runs.find((_, i) => active[i]);
+  if (running) {
+    const [id, what] = running;
+    return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, id) });
   }
   // Any other run holding the certificate's claim (a batch child, a renewal's child).
-  const holderId = await claimHolder(client, hostname);
   if (holderId !== undefined && (await isInstanceActive(client, holderId))) {
     return errorResponse(
       409,

@@ -4,6 +4,7 @@
  */
 import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import pLimit from 'p-limit';
 import { getConfig } from '../lib/config';
 import type { Hostname } from '../lib/hostnames';
 import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
@@ -12,7 +13,7 @@ import { IssueCertificateInput, IssueCertificatesInput, Orchestrators } from '..
 import { gatewayTarget } from './gatewayTarget';
 import { errorResponse, readBody } from './http';
 import { checkStatusResponse, managementPayload } from './managementUrls';
-import { conflictFor, isInstanceActive, startOrConflict } from './instanceStatus';
+import { STARTER_READS, conflictFor, isInstanceActive, startOrConflict } from './instanceStatus';
 import { ordersRefusal, quotaRefusal } from './caLimitRefusals';
 
 export async function startIssuance(request: HttpRequest, context: InvocationContext, mode: 'single' | 'multiple'): Promise<HttpResponseInit | HttpResponse> {
@@ -29,14 +30,17 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   const hostnames: Hostname[] = entries.value.map((e) => e.hostname);
 
   const client = df.getClient(context);
-  for (const hostname of hostnames) {
-    const conflict = await conflictFor(client, hostname);
-    if (conflict) return conflict;
-  }
-
-  // The CA's weekly limit per exact name set, counted before anything is asked of the CA.
-  const quota = (await quotaRefusal(hostnames)) ?? (await ordersRefusal(client, hostnames.length));
-  if (quota) return quota;
+  // Reads only, made at once (STARTER_READS hostnames at a time): a run already at work
+  // on a hostname, then the CA's weekly limit per exact name set, then the account's orders, answer
+  // in that order of precedence.
+  const limit = pLimit(STARTER_READS);
+  const [conflicts, quota, orders] = await Promise.all([
+    Promise.all(hostnames.map((hostname) => limit(() => conflictFor(client, hostname)))),
+    quotaRefusal(hostnames),
+    ordersRefusal(client, hostnames.length),
+  ]);
+  const refusal = conflicts.find((c) => c !== undefined) ?? quota ?? orders;
+  if (refusal) return refusal;
 
   const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);
   if (mode === 'multiple' && (await isInstanceActive(client, instanceId))) {

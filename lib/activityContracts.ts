@@ -49,6 +49,20 @@ export interface Http01Challenge extends ChallengeFile {
 /** An order's state (RFC 8555 §7.1.6); `invalid` comes back as an `AcmeOrderInvalid` failure. */
 export type OrderState = 'pending' | 'ready' | 'processing' | 'valid';
 
+/** An order as RFC 8555 §7.1.3 gives it, in the fields the run uses: its URL, status and the URLs it names. */
+export interface AcmeOrder {
+  readonly orderUrl: string;
+  readonly status: string;
+  readonly authorizationUrls: string[];
+  readonly finalizeUrl: string;
+}
+
+/** An order's status; `certificateUrl` once it is `valid` (RFC 8555 §7.1.3 `certificate`). */
+export interface OrderStatus {
+  readonly status: OrderState;
+  readonly certificateUrl?: string;
+}
+
 /** A certificate version in Key Vault, by id: what the gateway and the user need to know. */
 export interface CertificateVersion {
   readonly version: string;
@@ -115,16 +129,19 @@ export interface ActivityContracts {
   /** Starts recovering a soft-deleted certificate (KeyVaultRecoverDeletedCertificates); `checkKeyVaultName` tells when it is back. */
   recoverKeyVaultCertificate: { input: { certificateName: string }; output: Outcome };
   /** A rate limit comes back as `AcmeRateLimited` with the CA's `retryAfterSeconds`. */
-  createAcmeOrder: { input: { hostname: Hostname }; output: Outcome<{ orderUrl: string; status: string }> };
-  getAcmeHttp01Challenges: { input: { orderUrl: string }; output: Outcome<{ challenges: Http01Challenge[] }> };
+  createAcmeOrder: { input: { hostname: Hostname }; output: Outcome<AcmeOrder> };
+  /** Reads the order's authorizations by the URLs the new order named (no read of the order itself). */
+  getAcmeHttp01Challenges: { input: { authorizationUrls: string[] }; output: Outcome<{ challenges: Http01Challenge[] }> };
   uploadChallengeFiles: { input: { files: ChallengeFile[] }; output: Outcome };
   /** Fetches each file through every gateway address the CA will use (IPv6 first). */
   checkChallengeFiles: { input: { hostname: Hostname; addresses: string[]; files: ChallengeFile[] }; output: Outcome };
   answerChallenges: { input: { challengeUrls: string[] }; output: Outcome };
-  checkOrderStatus: { input: { orderUrl: string }; output: Outcome<{ status: OrderState }> };
+  checkOrderStatus: { input: { orderUrl: string }; output: Outcome<OrderStatus> };
   createKeyVaultCsr: { input: { hostname: Hostname; certificateName: string }; output: Outcome<{ csrPem: string }> };
-  finalizeOrder: { input: { orderUrl: string; csrPem: string }; output: Outcome<{ status: OrderState }> };
-  mergeCertificate: { input: { orderUrl: string; certificateName: string }; output: Outcome<CertificateVersion> };
+  /** POSTs the CSR to the order's `finalizeUrl`; an order already past `ready` (a replay) is read, not finalized again. */
+  finalizeOrder: { input: { orderUrl: string; finalizeUrl: string; csrPem: string }; output: Outcome<OrderStatus> };
+  /** Downloads the chain at `certificateUrl` (the valid order's `certificate`) and merges it into the pending certificate. */
+  mergeCertificate: { input: { certificateUrl: string; certificateName: string }; output: Outcome<CertificateVersion> };
   deleteChallengeFiles: { input: { tokens: string[] }; output: Outcome };
   /** RFC 8555 §7.5.2: abandoned authorizations still pending at the CA; returns how many were deactivated. */
   deactivateAuthorizations: { input: { authorizationUrls: string[] }; output: Outcome<{ deactivated: number }> };

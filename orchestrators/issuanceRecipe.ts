@@ -29,13 +29,20 @@ export const RATE_LIMIT = { maxWaitSeconds: 3600, maxWaits: 2 } as const;
 
 type OrderStatus = ActivityOutput<'checkOrderStatus'>;
 
-function* pollOrder(context: OrchestrationContext, orderUrl: string, until: readonly string[]): Step<OrderStatus> {
+/**
+ * Reads the order until its status is one of `until`, on doubling durable timers. `waitFirst`: the
+ * first read comes after the first timer (just after an answer the CA has not validated yet, so a
+ * read at once would only be spent).
+ */
+function* pollOrder(context: OrchestrationContext, orderUrl: string, until: readonly string[], waitFirst = false): Step<OrderStatus> {
   let delay: number = ORDER_POLL.firstSeconds;
   for (let poll = 0; poll < ORDER_POLL.maxPolls; poll += 1) {
+    if (poll > 0 || waitFirst) {
+      yield* sleep(context, delay);
+      delay = Math.min(delay * 2, ORDER_POLL.maxSeconds);
+    }
     const status = yield* call(context, Activities.checkOrderStatus, { orderUrl });
     if (!status.ok || until.includes(status.status)) return status;
-    yield* sleep(context, delay);
-    delay = Math.min(delay * 2, ORDER_POLL.maxSeconds);
   }
   return fail(ErrorCodes.AcmeOrderTimedOut, `The CA did not finish the order within ${ORDER_POLL.maxPolls} polls; it may be overloaded. Try again later.`);
 }
@@ -229,7 +236,7 @@ function* issueOrdered(
   if (!order.ok) return order;
 
   report(Steps.GetAcmeHttp01Challenge, 'Reading the HTTP-01 challenge');
-  const challenges = yield* call(context, Activities.getAcmeHttp01Challenges, { orderUrl: order.orderUrl });
+  const challenges = yield* call(context, Activities.getAcmeHttp01Challenges, { authorizationUrls: order.authorizationUrls });
   if (!challenges.ok) return challenges;
   const pending = challenges.challenges.filter((c) => !c.alreadyValid);
   const files = pending.map((c) => ({ token: c.token, keyAuthorization: c.keyAuthorization }));
@@ -257,7 +264,7 @@ function* issueOrdered(
     }
 
     report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
-    const validated = yield* pollOrder(context, order.orderUrl, ['ready', 'valid', 'processing']);
+    const validated = yield* pollOrder(context, order.orderUrl, ['ready', 'valid', 'processing'], files.length > 0);
     if (!validated.ok) return (outcome = validated);
 
     report(Steps.CreateCertificate, 'Finalizing the order with the Key Vault CSR, merging the certificate and deleting the validation file');
@@ -266,15 +273,14 @@ function* issueOrdered(
     if (!made.ok) return (outcome = made);
     // The CA has validated: the files are no longer needed and are deleted while the order is
     // finalized; the authorizations are valid (a retry within their lifetime reuses them).
-    const finalizing = activity(context, Activities.finalizeOrder, { orderUrl: order.orderUrl, csrPem: made.csrPem });
+    const finalizing = activity(context, Activities.finalizeOrder, { orderUrl: order.orderUrl, finalizeUrl: order.finalizeUrl, csrPem: made.csrPem });
     if (pending.length > 0) deletion = activity(context, Activities.deleteChallengeFiles, { tokens: pending.map((f) => f.token) }, CLEANUP_RETRY);
     const finalized = yield* deletion ? alongside(context, finalizing, deletion) : wait(finalizing);
     if (!finalized.ok) return (outcome = finalized);
-    if (finalized.status !== 'valid') {
-      const issued = yield* pollOrder(context, order.orderUrl, ['valid']);
-      if (!issued.ok) return (outcome = issued);
-    }
-    const merged = yield* call(context, Activities.mergeCertificate, { orderUrl: order.orderUrl, certificateName });
+    const issued = finalized.certificateUrl !== undefined ? finalized : yield* pollOrder(context, order.orderUrl, ['valid']);
+    if (!issued.ok) return (outcome = issued);
+    if (issued.certificateUrl === undefined) return (outcome = fail(ErrorCodes.AcmeServerError, 'The CA marked the order valid without a certificate URL'));
+    const merged = yield* call(context, Activities.mergeCertificate, { certificateUrl: issued.certificateUrl, certificateName });
     if (!merged.ok) return (outcome = merged);
     outcome = {
       ok: true,

@@ -264,13 +264,15 @@ export class ReplayEngine {
     fresh: HistoryEvent[],
   ): Promise<{ state: OrchestratorState | undefined; failure: string | undefined; rejected: string | undefined; probe: ExecutorProbe }> {
     const fn = this.runtime.registry.require(instance.name);
-    const replayed = instance.history.map((e) => ({ ...e, IsPlayed: true }));
     const payload = {
-      // A fresh copy each time: the library rewrites Timestamps into Dates in place.
-      history: clone([...replayed, started, ...fresh]),
+      // A fresh copy each time, as the host's wire gives (the library rewrites Timestamps into
+      // Dates in place). Committed events never change, so each one's text is made once.
+      history: JSON.parse(
+        `[${[...instance.history.map((e) => playedText(e)), JSON.stringify(started), ...fresh.map((e) => JSON.stringify(e))].join(',')}]`,
+      ) as HistoryEvent[],
       input: clone(instance.input),
       instanceId: instance.instanceId,
-      isReplaying: replayed.length > 0,
+      isReplaying: instance.history.length > 0,
       parentInstanceId: instance.parent?.instance.instanceId ?? '',
       ...schemaPayloadFields(this.runtime.schemaVersion),
       longRunningTimerIntervalDuration: LONG_RUNNING_TIMER_INTERVAL,
@@ -335,8 +337,8 @@ export class ReplayEngine {
   }
 
   private commit(instance: Instance, episode: HistoryEvent[], scheduled: HistoryEvent[], closing?: HistoryEvent): void {
-    instance.history.push(...episode, ...scheduled, this.runtime.event(EventType.OrchestratorCompleted));
-    if (closing) instance.history.push(closing);
+    instance.history.push(...[...episode, ...scheduled, this.runtime.event(EventType.OrchestratorCompleted)].map(deepFreeze));
+    if (closing) instance.history.push(deepFreeze(closing));
   }
 
   private continueAsNew(instance: Instance, input: unknown): void {
@@ -360,4 +362,23 @@ export class ReplayEngine {
 function inIdOrder(works: Work[]): Work[] {
   const key = (w: Work): number => w.events[0]?.EventId ?? Number.POSITIVE_INFINITY;
   return [...works].sort((a, b) => key(a) - key(b));
+}
+
+/** The JSON text of a committed event as a replay sends it (IsPlayed), made once per event: committed events are frozen. */
+const PLAYED_TEXT = new WeakMap<HistoryEvent, string>();
+function playedText(event: HistoryEvent): string {
+  let text = PLAYED_TEXT.get(event);
+  if (text === undefined) {
+    text = JSON.stringify({ ...event, IsPlayed: true });
+    if (Object.isFrozen(event)) PLAYED_TEXT.set(event, text);
+  }
+  return text;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const field of Object.values(value)) deepFreeze(field);
+  }
+  return value;
 }

@@ -22,7 +22,7 @@ import {
   readStatus,
 } from '../../lib/adapters/acme';
 import { uploadChallengeFile } from '../../lib/adapters/challengeFiles';
-import type { Http01Challenge, OrderState } from '../../lib/activityContracts';
+import type { Http01Challenge, OrderStatus } from '../../lib/activityContracts';
 import { secretClient, setClientOverrides } from '../../lib/clients';
 import { AppConfig, parseConfig } from '../../lib/config';
 import type { Hostname } from '../../lib/hostnames';
@@ -52,7 +52,7 @@ afterAll(async () => {
 const POLL_DEADLINE_MS = 15_000;
 
 /** Reads the order until `done` holds (the CA validates and issues asynchronously), up to a deadline. */
-async function pollOrder(orderUrl: string, done: (o: Outcome<{ status: OrderState }>) => boolean): Promise<Outcome<{ status: OrderState }>> {
+async function pollOrder(orderUrl: string, done: (o: Outcome<OrderStatus>) => boolean): Promise<Outcome<OrderStatus>> {
   const deadline = Date.now() + POLL_DEADLINE_MS;
   for (;;) {
     const outcome = await readOrderStatus(config, orderUrl);
@@ -62,16 +62,18 @@ async function pollOrder(orderUrl: string, done: (o: Outcome<{ status: OrderStat
 }
 
 /** A new order for a fresh hostname, and its one HTTP-01 challenge. */
-async function newOrder(prefix: string): Promise<{ host: Hostname; orderUrl: string; challenge: Http01Challenge }> {
+async function newOrder(prefix: string): Promise<{ host: Hostname; orderUrl: string; finalizeUrl: string; challenge: Http01Challenge }> {
   const host = hostname(randomHostname(prefix));
-  const { orderUrl } = expectOk(await createOrder(config, host));
-  const { challenges } = expectOk(await getHttp01Challenges(config, orderUrl));
+  const { orderUrl, finalizeUrl, authorizationUrls } = expectOk(await createOrder(config, host));
+  expect(authorizationUrls).toHaveLength(1);
+  const { challenges } = expectOk(await getHttp01Challenges(config, authorizationUrls));
   expect(challenges).toHaveLength(1);
-  return { host, orderUrl, challenge: challenges[0]! };
+  expect(challenges[0]!.authorizationUrl).toBe(authorizationUrls[0]);
+  return { host, orderUrl, finalizeUrl, challenge: challenges[0]! };
 }
 
 /** A new order whose authorization the CA has validated (the order is `ready`). */
-async function readyOrder(prefix: string): Promise<{ host: Hostname; orderUrl: string; challenge: Http01Challenge }> {
+async function readyOrder(prefix: string): Promise<{ host: Hostname; orderUrl: string; finalizeUrl: string; challenge: Http01Challenge }> {
   const order = await newOrder(prefix);
   await uploadChallengeFile(config, order.challenge.token, order.challenge.keyAuthorization);
   await answerChallenge(config, order.challenge.challengeUrl);
@@ -110,7 +112,7 @@ describe('the ACME account', () => {
 
 describe('an ACME order through the adapter', () => {
   it('goes pending → ready → valid and yields a chain for the hostname; answering and finalizing twice is harmless', async () => {
-    const { host, orderUrl, challenge } = await newOrder('order');
+    const { host, orderUrl, finalizeUrl, challenge } = await newOrder('order');
     expect(challenge.keyAuthorization.startsWith(`${challenge.token}.`)).toBe(true);
     expect(challenge.alreadyValid).toBe(false);
     expect(await readStatus(config, challenge.challengeUrl)).toBe('pending');
@@ -123,19 +125,30 @@ describe('an ACME order through the adapter', () => {
     expect(await readStatus(config, challenge.authorizationUrl)).toBe('valid');
 
     const [key, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
-    expect(expectOk(await finalizeOrder(config, orderUrl, csr.toString())).status).toMatch(/^(processing|valid)$/);
-    expect(expectOk(await finalizeOrder(config, orderUrl, csr.toString())).status).toMatch(/^(processing|valid)$/);
-    expect(await pollOrder(orderUrl, (o) => !o.ok || o.status === 'valid')).toEqual({ ok: true, status: 'valid' });
-    // Once valid, finalizing again (a replay) reports the state and does not call the CA's finalize.
-    expect(await finalizeOrder(config, orderUrl, csr.toString())).toEqual({ ok: true, status: 'valid' });
+    expect(expectOk(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).status).toMatch(/^(processing|valid)$/);
+    // A replay finalizes again: the CA refuses (orderNotReady, RFC 8555 §7.4) and the order's state is the answer.
+    expect(expectOk(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).status).toMatch(/^(processing|valid)$/);
+    const valid = expectOk(await pollOrder(orderUrl, (o) => !o.ok || o.status === 'valid'));
+    expect(valid.status).toBe('valid');
+    expect(valid.certificateUrl).toMatch(/^https:\/\//);
+    expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual({ ok: true, status: 'valid', certificateUrl: valid.certificateUrl });
 
-    const chain = (await downloadChain(config, orderUrl)).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    const chain = (await downloadChain(config, valid.certificateUrl!)).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     expect(chain).toHaveLength(2);
     const [leaf, intermediate] = chain.map((pem) => new X509Certificate(pem));
     expect(leaf!.checkHost(host)).toBe(host);
     expect(leaf!.checkPrivateKey(createPrivateKey(key))).toBe(true);
     expect(leaf!.checkIssued(intermediate!)).toBe(true);
     expect(leaf!.verify(intermediate!.publicKey)).toBe(true);
+  });
+
+  it("keeps the CA's refusal when an order that is not ready yet is finalized", async () => {
+    const { host, orderUrl, finalizeUrl } = await newOrder('early');
+    const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
+    await expect(finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).rejects.toMatchObject({
+      message: expect.stringMatching(/Finalizing the ACME order/),
+    });
+    expect(await readOrderStatus(config, orderUrl)).toEqual({ ok: true, status: 'pending' });
   });
 
   it('deactivates a pending authorization once, and leaves a valid one alone', async () => {

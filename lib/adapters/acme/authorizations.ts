@@ -2,21 +2,22 @@
  * ACME authorizations and challenges (RFC 8555 §7.5): read each authorization's HTTP-01
  * challenge, respond to it (§7.5.1), and deactivate an abandoned one (§7.5.2).
  */
-import type { Authorization } from 'acme-client';
+import type { Authorization, Order } from 'acme-client';
 import type { Http01Challenge } from '../../activityContracts';
 import type { AppConfig } from '../../config';
 import { Outcome, fail } from '../../outcome';
 import { ErrorCodes } from '../../status';
 import { acmeCall } from './account';
-import { readOrder } from './orders';
 import { apiOf } from './transport';
 
-/** §7.5: every authorization of the order with its HTTP-01 challenge and key authorization (§8.1). */
-export function getHttp01Challenges(config: AppConfig, orderUrl: string): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
+/**
+ * §7.5: each authorization at `authorizationUrls` (an order's `authorizations`, §7.1.3) with its
+ * HTTP-01 challenge and key authorization (§8.1).
+ */
+export function getHttp01Challenges(config: AppConfig, authorizationUrls: readonly string[]): Promise<Outcome<{ challenges: Http01Challenge[] }>> {
   return acmeCall(config, 'Reading the ACME authorizations', async (client) => {
-    const order = await readOrder(client, orderUrl);
     const challenges: Http01Challenge[] = [];
-    for (const authz of await client.getAuthorizations(order)) {
+    for (const authz of await client.getAuthorizations({ authorizations: [...authorizationUrls] } as Order)) {
       const challenge = authz.challenges.find((c) => c.type === 'http-01');
       if (!challenge) return fail(ErrorCodes.AcmeOrderInvalid, `The CA offered no HTTP-01 challenge for ${authz.identifier.value}`);
       challenges.push({

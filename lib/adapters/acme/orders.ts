@@ -3,7 +3,7 @@
  * referred to by URL between activities; every function here is safe to run twice.
  */
 import type { Client, Order } from 'acme-client';
-import type { OrderState } from '../../activityContracts';
+import type { AcmeOrder, OrderState, OrderStatus } from '../../activityContracts';
 import type { AppConfig } from '../../config';
 import type { Hostname } from '../../hostnames';
 import { Outcome, fail } from '../../outcome';
@@ -15,14 +15,18 @@ export function readOrder(client: Client, orderUrl: string): Promise<Order> {
   return client.getOrder({ url: orderUrl } as Order);
 }
 
-/** §7.4 newOrder for one DNS identifier. A final refusal (a rate limit above all) is a value with the CA's Retry-After. */
-export function createOrder(config: AppConfig, hostname: Hostname): Promise<Outcome<{ orderUrl: string; status: string }>> {
-  return acmeCall<Outcome<{ orderUrl: string; status: string }>>(
+/**
+ * §7.4 newOrder for one DNS identifier: the order's URL (its Location), status, and the
+ * authorization and finalize URLs it names (§7.1.3), so that later steps need not read it again.
+ * A final refusal (a rate limit above all) is a value with the CA's Retry-After.
+ */
+export function createOrder(config: AppConfig, hostname: Hostname): Promise<Outcome<AcmeOrder>> {
+  return acmeCall<Outcome<AcmeOrder>>(
     config,
     'Creating the ACME order',
     async (client) => {
       const order = await client.createOrder({ identifiers: [{ type: 'dns', value: hostname }] });
-      return { ok: true, orderUrl: order.url, status: order.status };
+      return { ok: true, orderUrl: order.url, status: order.status, authorizationUrls: [...order.authorizations], finalizeUrl: order.finalize };
     },
     (error, after) => fail(error.code, error.detail, after),
   );
@@ -38,27 +42,39 @@ async function invalidReason(client: Client, order: Order): Promise<string> {
   return `The CA marked the order invalid${problem ? `: ${problem.slice(0, 300)}` : ''}`;
 }
 
+/** The status of an order the CA returned, with its certificate URL once valid (§7.1.3). */
+function statusOf(order: Order): OrderStatus {
+  return { status: order.status as OrderState, ...(order.status === 'valid' && order.certificate ? { certificateUrl: order.certificate } : {}) };
+}
+
 /** §7.4 / §7.1.6: the order's status; `invalid` is an `AcmeOrderInvalid` failure with the CA's reason. */
-export function readOrderStatus(config: AppConfig, orderUrl: string): Promise<Outcome<{ status: OrderState }>> {
+export function readOrderStatus(config: AppConfig, orderUrl: string): Promise<Outcome<OrderStatus>> {
   return acmeCall(config, 'Reading the ACME order', async (client) => {
     const order = await readOrder(client, orderUrl);
     if (order.status === 'invalid') return fail(ErrorCodes.AcmeOrderInvalid, await invalidReason(client, order));
-    return { ok: true, status: order.status as OrderState };
+    return { ok: true, ...statusOf(order) };
   });
 }
 
-/** §7.4 finalize with a PEM CSR. Idempotent: an order already processing or valid is not finalized again. */
-export function finalizeOrder(config: AppConfig, orderUrl: string, csrPem: string): Promise<Outcome<{ status: OrderState }>> {
+/**
+ * §7.4 finalize with a PEM CSR, POSTed to the order's `finalizeUrl` at once. Idempotent: when the
+ * CA refuses (an order already processing or valid answers `orderNotReady`, §7.4), the order is
+ * read, and one past `ready` is the result; any other state keeps the CA's refusal.
+ */
+export function finalizeOrder(config: AppConfig, orderUrl: string, finalizeUrl: string, csrPem: string): Promise<Outcome<OrderStatus>> {
   return acmeCall(config, 'Finalizing the ACME order', async (client) => {
-    const order = await readOrder(client, orderUrl);
-    if (order.status === 'invalid') return fail(ErrorCodes.AcmeOrderInvalid, 'The CA marked the order invalid before it was finalized');
-    if (order.status !== 'ready') return { ok: true, status: order.status as OrderState };
-    const finalized = await client.finalizeOrder(order, csrPem);
-    return { ok: true, status: finalized.status as OrderState };
+    try {
+      return { ok: true, ...statusOf(await client.finalizeOrder({ url: orderUrl, finalize: finalizeUrl } as Order, csrPem)) };
+    } catch (error) {
+      const order = await readOrder(client, orderUrl);
+      if (order.status === 'invalid') return fail(ErrorCodes.AcmeOrderInvalid, 'The CA marked the order invalid before it was finalized');
+      if (order.status === 'processing' || order.status === 'valid') return { ok: true, ...statusOf(order) };
+      throw error;
+    }
   });
 }
 
-/** §7.4.2: the full chain PEM, leaf first, whatever its length. */
-export function downloadChain(config: AppConfig, orderUrl: string): Promise<string> {
-  return acmeCall(config, 'Downloading the certificate', async (client) => client.getCertificate(await readOrder(client, orderUrl)));
+/** §7.4.2: the full chain PEM at `certificateUrl` (a valid order's `certificate`), leaf first, whatever its length. */
+export function downloadChain(config: AppConfig, certificateUrl: string): Promise<string> {
+  return acmeCall(config, 'Downloading the certificate', async (client) => client.getCertificate({ status: 'valid', certificate: certificateUrl } as Order));
 }

@@ -14,13 +14,15 @@ import { GATEWAY, gatewayActivities } from './gatewayScript';
 const HOST = hostname('www.recipe.test');
 const AUTHZ = 'https://ca.test/authz/1';
 const SECRET = 'https://vault.test/secrets/www-recipe-test';
+const ORDER = { orderUrl: 'https://ca.test/order/1', status: 'pending', authorizationUrls: [AUTHZ], finalizeUrl: 'https://ca.test/finalize/1' };
+const CERT_URL = 'https://ca.test/cert/1';
 
 function script(overrides: ActivityScript = {}): ActivityScript {
   return {
     getGatewayPublicIp: () => ({ ok: true, ip: '203.0.113.10', addresses: ['203.0.113.10'] }),
     checkDnsResolution: () => ({ ok: true, chain: [HOST], reachable: ['203.0.113.10'] }),
     checkKeyVaultName: () => ({ ok: true, state: 'free' }),
-    createAcmeOrder: () => ({ ok: true, orderUrl: 'https://ca.test/order/1', status: 'pending' }),
+    createAcmeOrder: () => ({ ok: true, ...ORDER }),
     getAcmeHttp01Challenges: () => ({
       ok: true,
       challenges: [{ authorizationUrl: AUTHZ, challengeUrl: 'https://ca.test/chall/1', token: 'tok1', keyAuthorization: 'tok1.thumb', alreadyValid: false }],
@@ -30,7 +32,7 @@ function script(overrides: ActivityScript = {}): ActivityScript {
     answerChallenges: () => ({ ok: true }),
     createKeyVaultCsr: () => ({ ok: true, csrPem: '-----BEGIN CERTIFICATE REQUEST-----' }),
     checkOrderStatus: () => ({ ok: true, status: 'ready' }),
-    finalizeOrder: () => ({ ok: true, status: 'valid' }),
+    finalizeOrder: () => ({ ok: true, status: 'valid', certificateUrl: CERT_URL }),
     mergeCertificate: () => ({ ok: true, version: 'v1', thumbprint: 'AB12', expiresOn: '2030-03-01T00:00:00.000Z', secretId: SECRET }),
     deleteChallengeFiles: () => ({ ok: true }),
     deactivateAuthorizations: () => ({ ok: true, deactivated: 1 }),
@@ -76,8 +78,36 @@ describe('the issuance recipe', () => {
       { kind: 'any', names: ['activity', 'activity'] },
     ]);
     expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: HOST, keyVaultSecretId: SECRET }], force: false }]);
+    // The order is read once, after the first timer (just after the answer it cannot be ready), and
+    // never again to find its authorizations, finalize URL or certificate: the CA named them.
+    const answerAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'answerChallenges');
+    const firstRead = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'checkOrderStatus');
+    expect(result.calls.slice(answerAt, firstRead).filter((c) => c.kind === 'timer')).toEqual([{ kind: 'timer', seconds: ORDER_POLL.firstSeconds }]);
+    expect(result.inputsOf('checkOrderStatus')).toHaveLength(1);
+    expect(result.inputsOf('getAcmeHttp01Challenges')).toEqual([{ authorizationUrls: [AUTHZ] }]);
+    expect(result.inputsOf('finalizeOrder')).toEqual([{ orderUrl: ORDER.orderUrl, finalizeUrl: ORDER.finalizeUrl, csrPem: expect.any(String) }]);
+    expect(result.inputsOf('mergeCertificate')).toEqual([{ certificateUrl: CERT_URL, certificateName: 'www-recipe-test' }]);
     expect(result.lastStatus).toMatchObject({ status: 'Completed', error: null });
     expect(result.output).toMatchObject({ result: { ok: true, hostname: HOST, version: 'v1' }, gatewayUpdated: true });
+  });
+
+  it('polls an order the CA is still issuing after finalization, and merges the certificate it then names', () => {
+    const result = run(
+      script({
+        finalizeOrder: () => ({ ok: true, status: 'processing' }),
+        checkOrderStatus: (_input, call) =>
+          call === 1 ? { ok: true, status: 'ready' } : { ok: true, status: 'valid', certificateUrl: 'https://ca.test/cert/later' },
+      }),
+    );
+    expect(result.inputsOf('checkOrderStatus')).toHaveLength(2);
+    expect(result.inputsOf('mergeCertificate')).toEqual([{ certificateUrl: 'https://ca.test/cert/later', certificateName: 'www-recipe-test' }]);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it('fails with AcmeServerError when the CA calls the order valid but names no certificate', () => {
+    const result = run(script({ finalizeOrder: () => ({ ok: true, status: 'processing' }), checkOrderStatus: () => ({ ok: true, status: 'valid' }) }));
+    expect(result.activityNames()).not.toContain('mergeCertificate');
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeServerError', message: expect.stringMatching(/without a certificate URL/) });
   });
 
   it('stops before ordering when DNS points elsewhere, and ends Failed with the code', () => {
@@ -126,7 +156,7 @@ describe('the issuance recipe', () => {
       script({
         createAcmeOrder: (_input, call) => {
           if (call <= 2) throw activityFailure('AcmeServerError', 'connection reset');
-          return { ok: true, orderUrl: 'https://ca.test/order/1', status: 'pending' };
+          return { ok: true, ...ORDER };
         },
       }),
     );
@@ -215,7 +245,7 @@ describe('the issuance recipe', () => {
     const result = run(
       script({
         createAcmeOrder: (_input, call) =>
-          call === 1 ? { ok: false, code: 'AcmeRateLimited', message: 'slow down', retryAfterSeconds: 120 } : { ok: true, orderUrl: 'o', status: 'pending' },
+          call === 1 ? { ok: false, code: 'AcmeRateLimited', message: 'slow down', retryAfterSeconds: 120 } : { ok: true, ...ORDER },
       }),
     );
     expect(result.calls.filter((c) => c.kind === 'timer')[0]).toEqual({ kind: 'timer', seconds: 120 });
