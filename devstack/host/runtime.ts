@@ -39,6 +39,7 @@ export class HostRuntime {
     this.timers = new DurableTimers({
       startMs: (options.startTime ?? new Date()).getTime(),
       maxRealDelayMs: Math.max(0, options.maxRealTimerDelayMs ?? 0),
+      realTimeScale: options.realTimeScale ?? 1,
       mode: options.timerMode ?? 'quiescent',
       lateness: timerLateness(options.timerLateness, (message) => this.note(message)),
       isClosed: () => this.closed,

@@ -25,6 +25,8 @@ export interface DurableTimersOptions {
   startMs: number;
   /** See DurableHarnessOptions.maxRealTimerDelayMs. */
   maxRealDelayMs: number;
+  /** See DurableHarnessOptions.realTimeScale. */
+  realTimeScale: number;
   mode: TimerMode;
   /** How late (virtual ms, ≥ 0) this timer of `instance` fires; see timerLateness.ts. */
   lateness: (instance: Instance) => number;
@@ -69,7 +71,7 @@ export class DurableTimers {
   /** A timer created by `instance` (task `taskId`) for virtual time `fireAt`; it never fires earlier. */
   schedule(instance: Instance, generation: number, taskId: number, fireAt: number): void {
     const dueAt = fireAt + this.options.lateness(instance);
-    const realDelay = Math.min(Math.max(0, dueAt - this.clockMs), this.options.maxRealDelayMs);
+    const realDelay = Math.min(Math.max(0, dueAt - this.clockMs) * this.options.realTimeScale, this.options.maxRealDelayMs);
     this.timers.push({ instance, generation, taskId, fireAt, dueAt, realReadyAt: Date.now() + realDelay, seq: this.timerSeq++ });
     this.changed();
   }

@@ -44,6 +44,13 @@ export interface DurableHarnessOptions {
    */
   maxRealTimerDelayMs?: number;
   /**
+   * Real milliseconds a durable timer waits per virtual millisecond, before the cap of
+   * maxRealTimerDelayMs (default 1: a timer waits its own length, up to the cap). Below 1 the
+   * harness runs time faster by that factor, uniformly: with 1/20 a 1 s poll waits 50 ms and a
+   * 30 s backoff 1.5 s, so an orchestration's patience keeps its proportions.
+   */
+  realTimeScale?: number;
+  /**
    * 'quiescent' (default, deterministic): a timer fires only when nothing else runs, one at a time.
    * 'wallClock': each timer fires once its real delay has passed, whatever else runs — like the
    * real host, where instances' timers are independent. Benchmarks use it; tests keep the default.

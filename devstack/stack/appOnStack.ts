@@ -24,6 +24,8 @@ export interface AppOnStackOptions extends LocalStackOptions {
   readonly timerLateness?: TimerLatenessOptions;
   /** How long a durable timer waits for real at most (default 50 ms: the virtual clock jumps, the CA still gets time to validate). */
   readonly maxRealTimerDelayMs?: number;
+  /** See DurableHarnessOptions.realTimeScale. */
+  readonly realTimeScale?: number;
   /**
    * The app's entry point, as an absolute path: the TypeScript sources by default, or the bundle
    * `npm run build` writes (what a publish deploys), to run that bundle on the stack.
@@ -45,6 +47,7 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
     maxRealTimerDelayMs: options.maxRealTimerDelayMs ?? 50,
     ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
     ...(options.timerMode ? { timerMode: options.timerMode } : {}),
+    ...(options.realTimeScale !== undefined ? { realTimeScale: options.realTimeScale } : {}),
     ...(options.timerLateness ? { timerLateness: options.timerLateness } : {}),
   });
   return {
