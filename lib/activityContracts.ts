@@ -49,6 +49,12 @@ export interface Http01Challenge extends ChallengeFile {
 /** An order's state (RFC 8555 §7.1.6); `invalid` comes back as an `AcmeOrderInvalid` failure. */
 export type OrderState = 'pending' | 'ready' | 'processing' | 'valid';
 
+/** The gateway's public frontend addresses: `ip`, the IPv4 address; `addresses`, every one (IPv6 too). */
+export interface GatewayAddresses {
+  readonly ip: string;
+  readonly addresses: string[];
+}
+
 /** An order as RFC 8555 §7.1.3 gives it, in the fields the run uses: its URL, status and the URLs it names. */
 export interface AcmeOrder {
   readonly orderUrl: string;
@@ -112,7 +118,7 @@ export interface ManagedCertificate {
 
 export interface ActivityContracts {
   /** `ip`: the public IPv4 address; `addresses`: every public frontend address (IPv6 too). */
-  getGatewayPublicIp: { input: Record<string, never>; output: Outcome<{ ip: string; addresses: string[] }> };
+  getGatewayPublicIp: { input: Record<string, never>; output: Outcome<GatewayAddresses> };
   /** `reachable`: the gateway addresses the CA will reach for the name, IPv6 first. */
   checkDnsResolution: {
     input: { hostname: Hostname; gatewayIp: string; gatewayAddresses: string[] };

@@ -89,6 +89,17 @@ export function batchInstanceId(hostnames: readonly Hostname[]): string {
 }
 
 /**
+ * A batch child's id: the batch's id and the hostname's stem (at most 38 + 1 + 60 characters).
+ * Never a single run's `issue-<name>`: the durable store refuses a second top-level start of a
+ * running id, but not a sub-orchestration's, which would replace the running instance (DTFx
+ * AzureStorage does no de-duplication for sub-orchestrations); with ids of their own, a batch child
+ * and a single run for one hostname meet at the certificate's claim, which turns one away.
+ */
+export function batchChildInstanceId(batchId: string, hostname: Hostname): string {
+  return `${batchId}-${nameStem(hostname)}`;
+}
+
+/**
  * The key of a gateway's write-queue entity. `|` cannot occur in a subscription id, a resource
  * group name ([-\w.()]) or a gateway name ([-\w.]), so the key is injective; it also avoids the
  * characters an instance id may not hold (`/ \ # ?`) and stays under its 256 characters

@@ -3,7 +3,7 @@
  * that call them as sub-orchestrations (`subOrchestration` in durableCalls.ts) and the
  * registrations. Plain JSON: hostnames arrive parsed (`Hostname`) from the edge that read them.
  */
-import type { CertificateVersion } from '../lib/activityContracts';
+import type { CertificateVersion, GatewayAddresses } from '../lib/activityContracts';
 import type { Hostname } from '../lib/hostnames';
 import type { Outcome } from '../lib/outcome';
 import type { ErrorCode, HostnameProgress } from '../lib/status';
@@ -33,6 +33,8 @@ export interface IssueCertificateInput {
   readonly bind?: GatewayTarget;
   /** KeyVaultRecoverDeletedCertificates: recover a soft-deleted certificate of this name rather than fail. */
   readonly recoverDeleted?: boolean;
+  /** The gateway's addresses, when a parent read them once for all its children; the run reads them itself otherwise. */
+  readonly gatewayAddresses?: GatewayAddresses;
 }
 
 /** A certificate issued into Key Vault for one hostname. */

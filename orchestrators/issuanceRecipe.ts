@@ -4,9 +4,10 @@
  * batch or renewal (whose parent binds all of them at once). Deterministic: no I/O, no clock, no env.
  */
 import type { OrchestrationContext } from 'durable-functions';
-import { Activities, ActivityOutput, Http01Challenge } from '../lib/activityContracts';
+import { Activities, ActivityOutput, GatewayAddresses, Http01Challenge } from '../lib/activityContracts';
 import type { Hostname } from '../lib/hostnames';
 import { keyVaultCertificateName } from '../lib/naming';
+import { toCodedFailure } from '../lib/errors';
 import { deletedFailure } from '../lib/keyVaultFailures';
 import { Outcome, fail } from '../lib/outcome';
 import { ErrorCodes, Steps, StepName } from '../lib/status';
@@ -155,11 +156,26 @@ function* cleanUp(
   return warning;
 }
 
+/** The gateway's public addresses, read once by a parent for all its children; a failure for good is a value. */
+export function* readGatewayAddresses(context: OrchestrationContext): Step<ActivityOutput<'getGatewayPublicIp'>> {
+  try {
+    return yield* call(context, Activities.getGatewayPublicIp, {});
+  } catch (error) {
+    return { ok: false, ...toCodedFailure(error) };
+  }
+}
+
 /**
  * One run per certificate: the claim is taken before any work and released on every way out, so
  * an issuance, a batch child, a renewal and an import never work on one certificate at once.
  */
-export function* issueOneCertificate(context: OrchestrationContext, hostname: Hostname, report: Report, recoverDeleted = false): Step<IssuanceResult> {
+export function* issueOneCertificate(
+  context: OrchestrationContext,
+  hostname: Hostname,
+  report: Report,
+  recoverDeleted = false,
+  gatewayAddresses?: GatewayAddresses,
+): Step<IssuanceResult> {
   const certificateName = keyVaultCertificateName(hostname);
   const entity = certificateClaimId(certificateName);
   const claimed = yield* claimCertificate(context, entity);
@@ -170,7 +186,7 @@ export function* issueOneCertificate(context: OrchestrationContext, hostname: Ho
     );
   }
   try {
-    return yield* issueClaimed(context, hostname, certificateName, report, recoverDeleted);
+    return yield* issueClaimed(context, hostname, certificateName, report, recoverDeleted, gatewayAddresses);
   } finally {
     context.df.signalEntity(entity, 'release', { instanceId: context.df.instanceId, now: context.df.currentUtcDateTime.toISOString() });
   }
@@ -182,14 +198,21 @@ function* issueClaimed(
   certificateName: string,
   report: Report,
   recoverDeleted: boolean,
+  known: GatewayAddresses | undefined,
 ): Step<IssuanceResult> {
-  // The gateway's address and the Key Vault name do not depend on each other: both are read at once
-  // (CheckKeyVaultNameStep is shown only when the name needs work: a deleted certificate recovered).
-  report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP and checking the Key Vault name');
-  const [ip, name] = yield* all(context, [
-    activity(context, Activities.getGatewayPublicIp, {}),
-    activity(context, Activities.checkKeyVaultName, { hostname, certificateName }),
-  ]);
+  // The gateway's address (unless a parent read it for all its children) and the Key Vault name do
+  // not depend on each other: both are read at once (CheckKeyVaultNameStep is shown only when the
+  // name needs work: a deleted certificate recovered).
+  const checkName = activity(context, Activities.checkKeyVaultName, { hostname, certificateName });
+  let ip: ActivityOutput<'getGatewayPublicIp'>;
+  let name: ActivityOutput<'checkKeyVaultName'>;
+  if (known) {
+    ip = { ok: true, ...known };
+    name = yield* wait(checkName);
+  } else {
+    report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP and checking the Key Vault name');
+    [ip, name] = yield* all(context, [activity(context, Activities.getGatewayPublicIp, {}), checkName]);
+  }
   if (!ip.ok) return ip;
 
   report(Steps.CheckDnsResolution, `Checking that ${hostname} resolves to ${ip.ip}`);

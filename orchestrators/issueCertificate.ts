@@ -15,14 +15,14 @@ import { inputOf, log } from './durableCalls';
 import { Report, issueOneCertificate } from './issuanceRecipe';
 
 export const issueCertificateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { hostname, bind, recoverDeleted } = inputOf(context, Orchestrators.IssueCertificate);
+  const { hostname, bind, recoverDeleted, gatewayAddresses } = inputOf(context, Orchestrators.IssueCertificate);
   const report: Report = (step, message) => context.df.setCustomStatus(progress(step, message));
 
   // A writer that is ready first waits (bounded) for this run, so that both share one gateway PUT.
   if (bind) announceGatewayWrite(context, bind);
   let result: IssuanceResult;
   try {
-    result = yield* issueOneCertificate(context, hostname, report, recoverDeleted === true);
+    result = yield* issueOneCertificate(context, hostname, report, recoverDeleted === true, gatewayAddresses);
   } catch (error) {
     result = { ok: false, ...toCodedFailure(error) };
   }

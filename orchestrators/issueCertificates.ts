@@ -4,17 +4,20 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { issuanceInstanceId } from '../lib/naming';
+import { batchChildInstanceId } from '../lib/naming';
 import { ErrorCodes, HostnameProgress, Steps, compactStates, failure, progress } from '../lib/status';
 import { announceGatewayWrite, bindGateway, withdrawGatewayWrite } from './bindGateway';
 import { IssuanceResult, IssuedCertificate, IssueCertificatesOutput, Orchestrators } from './contracts';
 import { first, inputOf, subOrchestration, wait } from './durableCalls';
+import { readGatewayAddresses } from './issuanceRecipe';
 import { toCodedFailure } from '../lib/errors';
+import type { Hostname } from '../lib/hostnames';
 
 export const issueCertificatesOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { hostnames, gateway, recoverDeleted } = inputOf(context, Orchestrators.IssueCertificates);
+  const childId = (h: Hostname) => batchChildInstanceId(context.df.instanceId, h);
   const states: Record<string, HostnameProgress> = Object.fromEntries(
-    hostnames.map((h) => [h, { status: 'Pending', instanceId: issuanceInstanceId(h) } satisfies HostnameProgress]),
+    hostnames.map((h) => [h, { status: 'Pending', instanceId: childId(h) } satisfies HostnameProgress]),
   );
   // customStatus carries counts and one short state per hostname (request order); details go to the output.
   const compact = () => compactStates(hostnames.map((h) => states[h] as HostnameProgress));
@@ -22,14 +25,25 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   // A writer that is ready first waits (bounded) for this batch, so that both share one gateway PUT.
   announceGatewayWrite(context, gateway);
 
+  // The gateway's addresses are read once for every child (one ARM read, not one per hostname).
+  const addresses = yield* readGatewayAddresses(context);
+  const gatewayAddresses = addresses.ok ? { ip: addresses.ip, addresses: addresses.addresses } : undefined;
+  if (!addresses.ok) {
+    for (const h of hostnames) states[h] = { status: 'Failed', error: addresses.code, message: addresses.message, instanceId: childId(h) };
+  }
   // One Task.any schedules every child at once; each is then read alone, in request order, and its
   // state published as it is read, so users polling the batch see progress. A scheduled task never
   // joins a second Task.any: the extension would schedule it again (durable-js#574).
-  const children = hostnames.map(
+  const children = (gatewayAddresses ? hostnames : []).map(
     (h) =>
       [
         h,
-        subOrchestration(context, Orchestrators.IssueCertificate, { hostname: h, ...(recoverDeleted ? { recoverDeleted } : {}) }, issuanceInstanceId(h)),
+        subOrchestration(
+          context,
+          Orchestrators.IssueCertificate,
+          { hostname: h, ...(gatewayAddresses ? { gatewayAddresses } : {}), ...(recoverDeleted ? { recoverDeleted } : {}) },
+          childId(h),
+        ),
       ] as const,
   );
   if (children.length > 0)
@@ -49,8 +63,8 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
     done += 1;
     if (result.ok) issued.push(result);
     states[hostname] = result.ok
-      ? { status: 'Issued', message: 'Issued; waiting to bind with the rest of the batch', instanceId: issuanceInstanceId(hostname) }
-      : { status: 'Failed', error: result.code, message: result.message, instanceId: issuanceInstanceId(hostname) };
+      ? { status: 'Issued', message: 'Issued; waiting to bind with the rest of the batch', instanceId: childId(hostname) }
+      : { status: 'Failed', error: result.code, message: result.message, instanceId: childId(hostname) };
     context.df.setCustomStatus(progress(Steps.IssueCertificates, `${done} of ${hostnames.length} hostname(s) done`, compact()));
   }
 
@@ -65,7 +79,7 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
     );
     if (bound.ok) gatewayUpdated = bound.updated;
     for (const r of issued) {
-      const instanceId = issuanceInstanceId(r.hostname);
+      const instanceId = childId(r.hostname);
       const refusal = bound.ok ? bound.refused.find((x) => x.hostname === r.hostname) : undefined;
       if (!bound.ok)
         states[r.hostname] = { status: 'Failed', error: bound.code, message: `Issued, but the gateway update failed: ${bound.message}`, instanceId };

@@ -5,7 +5,7 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { Activities, ActivityOutput, Binding, ManagedCertificate } from '../lib/activityContracts';
+import { Activities, ActivityOutput, Binding, GatewayAddresses, ManagedCertificate } from '../lib/activityContracts';
 import { toCodedFailure } from '../lib/errors';
 import type { Hostname } from '../lib/hostnames';
 import { nameStem } from '../lib/naming';
@@ -13,6 +13,7 @@ import { ErrorCodes, Steps, failure, progress } from '../lib/status';
 import { bindGateway } from './bindGateway';
 import { Orchestrators, RenewalReport } from './contracts';
 import { all, call, inputOf, subOrchestration } from './durableCalls';
+import { readGatewayAddresses } from './issuanceRecipe';
 
 export const renewCertificatesOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = inputOf(context, Orchestrators.RenewCertificates);
@@ -58,6 +59,15 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
   }
 
   const bindings: Binding[] = [];
+  // The gateway's addresses are read once for every renewal (one ARM read, not one per certificate).
+  let gatewayAddresses: GatewayAddresses | undefined;
+  if (due.length > 0) {
+    const addresses = yield* readGatewayAddresses(context);
+    if (addresses.ok) gatewayAddresses = { ip: addresses.ip, addresses: addresses.addresses };
+    else
+      for (const { cert, hostname } of due.splice(0))
+        report.failed.push({ hostname, certificateName: cert.certificateName, error: addresses.code, message: addresses.message });
+  }
   const concurrency = Math.max(1, input.concurrency);
   // Child ids derive from this run's start time: deterministic on replay, distinct across runs.
   const runTag = now.toISOString().replace(/[-:.]/g, '').slice(0, 15);
@@ -68,7 +78,7 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
       subOrchestration(
         context,
         Orchestrators.IssueCertificate,
-        { hostname, ...(input.recoverDeleted ? { recoverDeleted: true } : {}) },
+        { hostname, ...(gatewayAddresses ? { gatewayAddresses } : {}), ...(input.recoverDeleted ? { recoverDeleted: true } : {}) },
         `renew-${nameStem(hostname)}-${runTag}`,
       ),
     );

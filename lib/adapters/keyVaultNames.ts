@@ -81,33 +81,33 @@ export async function checkCertificateName(config: AppConfig, name: string, host
   } catch (error) {
     if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading certificate ${name}`, error);
   }
-  try {
-    const deleted = await certificates.getDeletedCertificate(name);
-    return { ok: true, state: 'deleted', ...(deleted.scheduledPurgeDate ? { scheduledPurgeDate: deleted.scheduledPurgeDate.toISOString() } : {}) };
-  } catch (error) {
-    if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading deleted certificate ${name}`, error);
-  }
-  try {
-    const secret = await secretClient(config).getSecret(name);
-    // A certificate's own (managed) secret without its certificate: a recovery or deletion still settling.
-    if (secret.properties.managed) return { ok: true, state: 'deleted' };
-    return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a secret').detail);
-  } catch (error) {
-    const status = (error as RestLike).statusCode;
-    if (status !== 404) throw keyVaultError(`Reading secret ${name}`, error);
-  }
-  // A soft-deleted plain secret holds the name as firmly as a live one (certificates and secrets share names).
-  try {
-    const deletedSecret = await secretClient(config).getDeletedSecret(name);
+  // No live certificate: the three other holders of the name are read at once, and decide in this order.
+  const [deleted, secret, deletedSecret] = await Promise.all([
+    unlessNotFound(certificates.getDeletedCertificate(name), `Reading deleted certificate ${name}`),
+    unlessNotFound(secretClient(config).getSecret(name), `Reading secret ${name}`),
+    // A soft-deleted plain secret holds the name as firmly as a live one (certificates and secrets share names).
+    unlessNotFound(secretClient(config).getDeletedSecret(name), `Reading deleted secret ${name}`),
+  ]);
+  if (deleted) return { ok: true, state: 'deleted', ...(deleted.scheduledPurgeDate ? { scheduledPurgeDate: deleted.scheduledPurgeDate.toISOString() } : {}) };
+  // A certificate's own (managed) secret without its certificate: a recovery or deletion still settling.
+  if (secret) return secret.properties.managed ? { ok: true, state: 'deleted' } : fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a secret').detail);
+  if (deletedSecret) {
     const until = deletedSecret.properties.scheduledPurgeDate?.toISOString();
     return fail(
       ErrorCodes.KeyVaultNameTaken,
       takenMessage(name, `a deleted secret that soft-delete keeps${until ? ` until ${until}` : ''} (purge it, or recover and rename it)`),
     );
+  }
+  return { ok: true, state: 'free' };
+}
+
+/** The read's value, or undefined when Key Vault answers 404; any other failure is a coded Key Vault error. */
+async function unlessNotFound<T>(read: Promise<T>, action: string): Promise<T | undefined> {
+  try {
+    return await read;
   } catch (error) {
-    const status = (error as RestLike).statusCode;
-    if (status === 404) return { ok: true, state: 'free' };
-    throw keyVaultError(`Reading secret ${name}`, error);
+    if ((error as RestLike).statusCode === 404) return undefined;
+    throw keyVaultError(action, error);
   }
 }
 

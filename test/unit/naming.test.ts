@@ -10,6 +10,7 @@ import {
   gatewayNames,
   importInstanceId,
   issuanceInstanceId,
+  batchChildInstanceId,
   keyVaultCertificateName,
   nameStem,
 } from '../../lib/naming';
@@ -102,6 +103,18 @@ describe('names derived from hostnames', () => {
     const hex = batchInstanceId([a, b]).slice('batch-'.length);
     expect(issuanceInstanceId(hostname(`batch.${hex}`))).not.toBe(batchInstanceId([a, b]));
     fc.assert(fc.property(hostnames, (h) => !issuanceInstanceId(h).startsWith('batch-')));
+  });
+
+  it("never gives a batch child a single run's id or another batch's child's, and keeps it within the host's 256 characters", () => {
+    const [a, b] = [hostname('a.example.com'), hostname('b.example.com')];
+    const batch = batchInstanceId([a, b]);
+    fc.assert(
+      fc.property(hostnames, (h) => {
+        const child = batchChildInstanceId(batch, h);
+        return child !== issuanceInstanceId(h) && child !== batchChildInstanceId(batchInstanceId([a]), h) && child.length <= 256;
+      }),
+    );
+    expect(batchChildInstanceId(batch, a)).not.toBe(batchChildInstanceId(batch, b));
   });
 
   it('derives the same instance id for the same hostname', () => {

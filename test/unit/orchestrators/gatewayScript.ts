@@ -12,9 +12,13 @@ export const SUCCEEDED: ActivityOutput<'checkGatewayUpdate'> = { ok: true, statu
 export const updateStatus = (status: 'InProgress' | 'Canceled' | 'Succeeded'): ActivityOutput<'checkGatewayUpdate'> =>
   status === 'Succeeded' ? SUCCEEDED : { ok: true, status };
 
+/** The gateway's public address the scripts read. */
+export const GATEWAY_IP = '203.0.113.10';
+
 /** A gateway that takes every write: one PUT, done at the first poll, everything in place afterwards. */
 export function gatewayActivities(overrides: ActivityScript = {}): ActivityScript {
   return {
+    getGatewayPublicIp: () => ({ ok: true, ip: GATEWAY_IP, addresses: [GATEWAY_IP] }),
     startGatewayUpdate: () => ({ ok: true, etag: 'e1', operation: 'op', refused: [], pollAfterSeconds: 10 }),
     checkGatewayUpdate: () => SUCCEEDED,
     checkGatewayBindings: () => ({ ok: true, missing: [], etag: 'e2' }),

@@ -91,6 +91,17 @@ describe('the issuance recipe', () => {
     expect(result.output).toMatchObject({ result: { ok: true, hostname: HOST, version: 'v1' }, gatewayUpdated: true });
   });
 
+  it("uses the gateway's addresses a parent read for it instead of reading them again", () => {
+    const result = runOrchestrator(issueCertificateOrchestrator, {
+      name: Orchestrators.IssueCertificate,
+      input: { hostname: HOST, gatewayAddresses: { ip: '198.51.100.7', addresses: ['198.51.100.7', '2001:db8::7'] } },
+      activities: script(),
+    });
+    expect(result.activityNames()).not.toContain('getGatewayPublicIp');
+    expect(result.inputsOf('checkDnsResolution')).toEqual([{ hostname: HOST, gatewayIp: '198.51.100.7', gatewayAddresses: ['198.51.100.7', '2001:db8::7'] }]);
+    expect(result.output).toMatchObject({ result: { ok: true, gatewayIp: '198.51.100.7' } });
+  });
+
   it('polls an order the CA is still issuing after finalization, and merges the certificate it then names', () => {
     const result = run(
       script({

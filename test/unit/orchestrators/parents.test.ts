@@ -11,7 +11,7 @@ import { importCertificateOrchestrator } from '../../../orchestrators/importCert
 import { issueCertificatesOrchestrator } from '../../../orchestrators/issueCertificates';
 import { renewCertificatesOrchestrator } from '../../../orchestrators/renewCertificates';
 import { hostname } from '../../fixtures/hostnames';
-import { GATEWAY, gatewayActivities } from './gatewayScript';
+import { GATEWAY, GATEWAY_IP, gatewayActivities } from './gatewayScript';
 import type { Hostname } from '../../../lib/hostnames';
 
 const secretOf = (h: string) => `https://vault.test/secrets/${h.replace(/\./g, '-')}`;
@@ -37,6 +37,7 @@ describe('the batch', () => {
   it('binds the issued certificates in one gateway update and reports the failed one by name', () => {
     const result = runOrchestrator(issueCertificatesOrchestrator, {
       name: Orchestrators.IssueCertificates,
+      instanceId: 'batch-0123',
       input: { hostnames: [a, b, c], gateway: GATEWAY },
       activities: gatewayActivities(),
       subOrchestrations: {
@@ -52,12 +53,16 @@ describe('the batch', () => {
         force: false,
       },
     ]);
-    // Children get ids derived from their hostname, never random ones.
+    // Children get ids derived from the batch's and their hostname, never random ones and never a
+    // single run's (issue-…), and the gateway's addresses the batch read once for all of them.
     expect(result.calls.flatMap((x) => (x.kind === 'subOrchestration' ? [x.instanceId] : []))).toEqual([
-      'issue-a-batch-test',
-      'issue-b-batch-test',
-      'issue-c-batch-test',
+      'batch-0123-a-batch-test',
+      'batch-0123-b-batch-test',
+      'batch-0123-c-batch-test',
     ]);
+    expect(result.activityNames().filter((n) => n === 'getGatewayPublicIp')).toHaveLength(1);
+    for (const call of result.calls.filter((x) => x.kind === 'subOrchestration'))
+      expect(call.input).toMatchObject({ gatewayAddresses: { ip: GATEWAY_IP, addresses: [GATEWAY_IP] } });
     expect(result.lastStatus).toMatchObject({
       status: 'Completed',
       error: 'SomeCertificatesFailed',
@@ -86,12 +91,27 @@ describe('the batch', () => {
     const result = runOrchestrator(issueCertificatesOrchestrator, {
       name: Orchestrators.IssueCertificates,
       input: { hostnames: [a, b], gateway: GATEWAY },
-      activities: {},
+      activities: gatewayActivities(),
       subOrchestrations: { IssueCertificateOrchestrator: () => ({ result: { ok: false, code: 'DnsLookupFailed', message: 'no resolver' } }) },
     });
-    expect(result.activityNames()).toEqual([]);
+    expect(result.activityNames()).toEqual(['getGatewayPublicIp']);
     expect(result.error?.message).toMatch(/^\[SomeCertificatesFailed\] All 2/);
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'SomeCertificatesFailed' });
+  });
+
+  it("fails every hostname with the gateway read's code when the gateway's address cannot be read, and starts no child", () => {
+    const result = runOrchestrator(issueCertificatesOrchestrator, {
+      name: Orchestrators.IssueCertificates,
+      input: { hostnames: [a, b], gateway: GATEWAY },
+      activities: gatewayActivities({
+        getGatewayPublicIp: () => ({ ok: false, code: 'ApplicationGatewayNotFound', message: 'no gateway gw in rg' }),
+      }),
+      subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => issued(h) },
+    });
+    expect(result.calls.filter((x) => x.kind === 'subOrchestration')).toEqual([]);
+    expect(result.activityNames()).toEqual(['getGatewayPublicIp']);
+    expect(result.error?.message).toMatch(/^\[SomeCertificatesFailed\] All 2 .*ApplicationGatewayNotFound/);
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', hostnames: ['Failed:ApplicationGatewayNotFound', 'Failed:ApplicationGatewayNotFound'] });
   });
 });
 
@@ -162,8 +182,10 @@ describe('the renewal', () => {
     });
     const children = result.calls.flatMap((c) => (c.kind === 'subOrchestration' ? [c.instanceId] : []));
     expect(children).toEqual(['renew-due1-renew-test-20300105T010203', 'renew-due2-renew-test-20300105T010203', 'renew-due3-renew-test-20300105T010203']);
-    // Bounded concurrency: two Task.all rounds for three certificates.
+    // Bounded concurrency: two Task.all rounds for three certificates; the gateway's address read once for all.
     expect(result.calls.filter((c) => c.kind === 'all')).toHaveLength(2);
+    expect(result.activityNames().filter((n) => n === 'getGatewayPublicIp')).toHaveLength(1);
+    for (const call of result.calls.filter((c) => c.kind === 'subOrchestration')) expect(call.input).toMatchObject({ gatewayAddresses: { ip: GATEWAY_IP } });
     expect(result.inputsOf('startGatewayUpdate')).toHaveLength(1);
     expect(result.inputsOf('startGatewayUpdate')[0]?.force).toBe(true);
     const report = result.output as {
@@ -183,6 +205,26 @@ describe('the renewal', () => {
       error: 'SomeCertificatesFailed',
       message: '3 renewed, 1 not due, 1 failed, 1 imported near expiry',
     });
+  });
+
+  it("reports every due certificate failed with the gateway read's code when the gateway's address cannot be read", () => {
+    const result = runOrchestrator(renewCertificatesOrchestrator, {
+      name: Orchestrators.RenewCertificates,
+      input: { force: false, refreshGateway: true, concurrency: 2, gateway: GATEWAY },
+      activities: {
+        listManagedCertificates: () => ({ ok: true, certificates: [cert('due1', {}), cert('due2', {}), cert('fresh', { due: false, reason: 'not due' })] }),
+        ...gatewayActivities({ getGatewayPublicIp: () => ({ ok: false, code: 'ApplicationGatewayNotFound', message: 'no gateway' }) }),
+      },
+      subOrchestrations: { IssueCertificateOrchestrator: ({ hostname: h }) => issued(h) },
+    });
+    expect(result.calls.filter((c) => c.kind === 'subOrchestration')).toEqual([]);
+    expect(result.activityNames()).toEqual(['listManagedCertificates', 'getGatewayPublicIp']);
+    const report = result.output as { failed: Array<{ certificateName: string; error: string }>; skipped: unknown[] };
+    expect(report.failed.map((f) => [f.certificateName, f.error])).toEqual([
+      ['due1', 'ApplicationGatewayNotFound'],
+      ['due2', 'ApplicationGatewayNotFound'],
+    ]);
+    expect(report.skipped).toHaveLength(1);
   });
 
   it('ends Failed when the certificates cannot be listed', () => {
