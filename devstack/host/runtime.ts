@@ -3,6 +3,8 @@
  * the logs, and the few primitives that move an instance along: deliver an event, finish it, tell
  * its parent, terminate it.
  */
+import { cpus } from 'node:os';
+import pLimit from 'p-limit';
 import type { LogLevel } from '@azure/functions';
 import type { Registry } from './functionsCore';
 import { Instance, InstanceStore, isTerminal } from './instanceStore';
@@ -31,11 +33,14 @@ export class HostRuntime {
   runningActivities = 0;
   runningEpisodes = 0;
   readonly inflight = new Set<Promise<void>>();
+  /** Runs an activity once one of the worker's maxConcurrentActivityFunctions slots is free. */
+  readonly activitySlot: pLimit.Limit;
   readonly drivers = new Set<Promise<void>>();
 
   constructor(readonly options: DurableHarnessOptions) {
     this.registry = options.registry;
     this.schemaVersion = checkSchemaOption(options.outOfProcSchemaVersion);
+    this.activitySlot = pLimit(options.maxConcurrentActivityFunctions ?? 10 * cpus().length);
     this.timers = new DurableTimers({
       startMs: (options.startTime ?? new Date()).getTime(),
       maxRealDelayMs: Math.max(0, options.maxRealTimerDelayMs ?? 0),

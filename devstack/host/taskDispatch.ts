@@ -157,8 +157,8 @@ export class TaskDispatcher {
       try {
         // callWork resolved the name against the registered activities.
         const fn = runtime.registry.require(name);
-        const context = await this.contexts.create(fn, instance.instanceId);
-        const result = await fn.handler(clone(input), context);
+        // Queued (and counted as running, so the harness is not quiet) until the worker has a slot.
+        const result = await runtime.activitySlot(async () => fn.handler(clone(input), await this.contexts.create(fn, instance.instanceId)));
         outcome = runtime.event(EventType.TaskCompleted, { TaskScheduledId: taskId, Result: serialize(result) });
       } catch (error) {
         // The extension's wording; the library hands the orchestrator Error(Reason + " \n " + Details).

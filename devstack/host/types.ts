@@ -51,6 +51,14 @@ export interface DurableHarnessOptions {
    */
   realTimeScale?: number;
   /**
+   * host.json's extensions.durableTask.maxConcurrentActivityFunctions: at most this many activity
+   * functions run at once on the (one) worker; the others wait their turn in the work-item queue
+   * (DurableTaskOptions.MaxConcurrentActivityFunctions; learn.microsoft.com/azure/azure-functions/
+   * durable/durable-functions-bindings#host-json). Default: the host's outside the Consumption
+   * plan, 10 × the machine's processors.
+   */
+  maxConcurrentActivityFunctions?: number;
+  /**
    * 'quiescent' (default, deterministic): a timer fires only when nothing else runs, one at a time.
    * 'wallClock': each timer fires once its real delay has passed, whatever else runs — like the
    * real host, where instances' timers are independent. Benchmarks use it; tests keep the default.

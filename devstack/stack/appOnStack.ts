@@ -2,6 +2,8 @@
  * Boots the app on the local stack through the durable harness, as the Functions host would:
  * the real registrations, the real starters and orchestrators, real activities against real servers.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { installFakeFunctionsCore, DurableHarness, Registry } from '../host';
@@ -44,6 +46,8 @@ export async function startAppOnStack(options: AppOnStackOptions = {}): Promise<
   else await import('../../functions/index');
   const harness = new DurableHarness({
     registry,
+    // The worker's limits as the app's host.json sets them for Azure.
+    ...hostJsonLimits(),
     maxRealTimerDelayMs: options.maxRealTimerDelayMs ?? 50,
     ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
     ...(options.timerMode ? { timerMode: options.timerMode } : {}),
@@ -88,4 +92,13 @@ export function servedCertificate(port: number, servername: string): Promise<X50
     });
     socket.on('error', reject);
   });
+}
+
+/** host.json's durableTask concurrency limits the harness models (the app's own file, at the project root). */
+function hostJsonLimits(): { maxConcurrentActivityFunctions?: number } {
+  const hostJson = JSON.parse(readFileSync(resolve(__dirname, '../../host.json'), 'utf8')) as {
+    extensions?: { durableTask?: { maxConcurrentActivityFunctions?: unknown } };
+  };
+  const limit = hostJson.extensions?.durableTask?.maxConcurrentActivityFunctions;
+  return typeof limit === 'number' && Number.isInteger(limit) && limit > 0 ? { maxConcurrentActivityFunctions: limit } : {};
 }

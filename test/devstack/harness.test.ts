@@ -59,6 +59,15 @@ describe('DurableHarness', () => {
     expect(brackets.every((t, i) => t === (i % 2 === 0 ? 12 : 13))).toBe(true);
   });
 
+  it("runs at most host.json's maxConcurrentActivityFunctions activities at once; the rest wait their turn and all complete", async () => {
+    const h = harness({ maxConcurrentActivityFunctions: 2 });
+    sample.doubleConcurrency.max = 0;
+    const id = await h.startNew(sample.Names.main, { input: { name: 'Lin', key: randomUUID() } });
+    const status = await h.waitForCompletion(id, { timeoutMs: 10_000 });
+    expect(status.output).toMatchObject({ doubled: [2, 4, 6] });
+    expect(sample.doubleConcurrency.max).toBe(2);
+  });
+
   it("fires timers on wall time in 'wallClock' mode, while other work still runs; the default mode waits for quiet", async () => {
     for (const [mode, expectDoneWhileBlocked] of [
       ['wallClock', true],
