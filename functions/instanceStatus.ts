@@ -1,7 +1,7 @@
 /** Whether a durable instance is still at work: how every starter refuses to start a duplicate. */
 import type { HttpResponseInit } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
-import { AppError } from '../lib/errors';
+import { AppError, settledValue } from '../lib/errors';
 import type { Hostname } from '../lib/hostnames';
 import { ClaimState, STARTER_CLAIM_MINUTES, holder } from '../lib/certificateClaim';
 import { importInstanceId, issuanceInstanceId, keyVaultCertificateName } from '../lib/naming';
@@ -76,14 +76,16 @@ export async function conflictFor(client: DurableClient, hostname: Hostname, inc
     [importInstanceId(hostname), `A certificate for ${hostname} is already being imported`],
     ...(includeRenewal ? [[RENEWAL_INSTANCE_ID, 'A renewal is running'] as [string, string]] : []),
   ];
-  // The reads are made at once; the answer keeps this order of precedence.
-  const [active, holderId] = await Promise.all([Promise.all(runs.map(([id]) => isInstanceActive(client, id))), claimHolder(client, hostname)]);
-  const running = runs.find((_, i) => active[i]);
-  if (running) {
-    const [id, what] = running;
-    return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, id) });
+  // The reads are made at once and taken in this order, so the answer (and which failure a failed
+  // read gives) is the one reading them one after another gives.
+  const [claim, ...active] = await Promise.allSettled([claimHolder(client, hostname), ...runs.map(([id]) => isInstanceActive(client, id))]);
+  for (const [i, [id, what]] of runs.entries()) {
+    if (settledValue(active[i]!)) {
+      return errorResponse(409, 'Conflict', `${what}; follow it at statusQueryGetUri and try again when it has finished`, { ...managementPayload(client, id) });
+    }
   }
   // Any other run holding the certificate's claim (a batch child, a renewal's child).
+  const holderId = settledValue(claim!);
   if (holderId !== undefined && (await isInstanceActive(client, holderId))) {
     return errorResponse(
       409,

@@ -6,6 +6,7 @@ import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '
 import * as df from 'durable-functions';
 import pLimit from 'p-limit';
 import { getConfig } from '../lib/config';
+import { settledValue } from '../lib/errors';
 import type { Hostname } from '../lib/hostnames';
 import { batchInstanceId, issuanceInstanceId } from '../lib/naming';
 import { parseHostnameEntries, parseJsonBody } from '../lib/requests';
@@ -30,16 +31,20 @@ export async function startIssuance(request: HttpRequest, context: InvocationCon
   const hostnames: Hostname[] = entries.value.map((e) => e.hostname);
 
   const client = df.getClient(context);
-  // Reads only, made at once (STARTER_READS hostnames at a time): a run already at work
-  // on a hostname, then the CA's weekly limit per exact name set, then the account's orders, answer
-  // in that order of precedence.
+  // Reads only, made at once (STARTER_READS hostnames at a time): a run already at work on a
+  // hostname, then the CA's weekly limit per exact name set, then the account's orders answer,
+  // in that order of precedence; a failed read answers as it would have in that order.
   const limit = pLimit(STARTER_READS);
-  const [conflicts, quota, orders] = await Promise.all([
-    Promise.all(hostnames.map((hostname) => limit(() => conflictFor(client, hostname)))),
+  const [quota, orders, ...conflicts] = await Promise.allSettled([
     quotaRefusal(hostnames),
     ordersRefusal(client, hostnames.length),
+    ...hostnames.map((hostname) => limit(() => conflictFor(client, hostname))),
   ]);
-  const refusal = conflicts.find((c) => c !== undefined) ?? quota ?? orders;
+  for (const conflict of conflicts) {
+    const refusal = settledValue(conflict);
+    if (refusal) return refusal;
+  }
+  const refusal = settledValue(quota!) ?? settledValue(orders!);
   if (refusal) return refusal;
 
   const instanceId = mode === 'single' ? issuanceInstanceId(hostnames[0] as Hostname) : batchInstanceId(hostnames);

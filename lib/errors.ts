@@ -46,3 +46,13 @@ export function isCredentialError(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? '';
   return name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError';
 }
+
+/**
+ * The value of a settled read, or its error thrown: reads made at once (Promise.allSettled) and
+ * then taken one by one in the order they would have been made one after another answer exactly
+ * as those sequential reads did, whichever of them failed first in time.
+ */
+export function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}

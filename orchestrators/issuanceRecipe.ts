@@ -207,6 +207,7 @@ function* issueClaimed(
   let ip: ActivityOutput<'getGatewayPublicIp'>;
   let name: ActivityOutput<'checkKeyVaultName'>;
   if (known) {
+    report(Steps.GetApplicationGatewayPublicIp, `Checking the Key Vault name; the gateway's address ${known.ip} was read for the whole run`);
     ip = { ok: true, ...known };
     name = yield* wait(checkName);
   } else {

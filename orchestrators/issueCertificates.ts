@@ -29,7 +29,8 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   const addresses = yield* readGatewayAddresses(context);
   const gatewayAddresses = addresses.ok ? { ip: addresses.ip, addresses: addresses.addresses } : undefined;
   if (!addresses.ok) {
-    for (const h of hostnames) states[h] = { status: 'Failed', error: addresses.code, message: addresses.message, instanceId: childId(h) };
+    // No child is started: there is no instance to follow.
+    for (const h of hostnames) states[h] = { status: 'Failed', error: addresses.code, message: addresses.message };
   }
   // One Task.any schedules every child at once; each is then read alone, in request order, and its
   // state published as it is read, so users polling the batch see progress. A scheduled task never

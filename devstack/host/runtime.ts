@@ -40,11 +40,11 @@ export class HostRuntime {
   constructor(readonly options: DurableHarnessOptions) {
     this.registry = options.registry;
     this.schemaVersion = checkSchemaOption(options.outOfProcSchemaVersion);
-    this.activitySlot = pLimit(options.maxConcurrentActivityFunctions ?? 10 * cpus().length);
+    this.activitySlot = pLimit(positive('maxConcurrentActivityFunctions', options.maxConcurrentActivityFunctions ?? 10 * cpus().length));
     this.timers = new DurableTimers({
       startMs: (options.startTime ?? new Date()).getTime(),
       maxRealDelayMs: Math.max(0, options.maxRealTimerDelayMs ?? 0),
-      realTimeScale: options.realTimeScale ?? 1,
+      realTimeScale: positive('realTimeScale', options.realTimeScale ?? 1),
       mode: options.timerMode ?? 'quiescent',
       lateness: timerLateness(options.timerLateness, (message) => this.note(message)),
       isClosed: () => this.closed,
@@ -154,4 +154,10 @@ export class HostRuntime {
     this.logs.push({ functionName: 'DurableHarness', level: 'harness', message });
     this.options.log?.(`[DurableHarness] ${message}`);
   }
+}
+
+/** An option that must be a finite number above zero (NaN would stall every timer). */
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new HarnessError(`${name} must be a finite number above 0, not ${value}`);
+  return value;
 }

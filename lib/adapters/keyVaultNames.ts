@@ -10,7 +10,7 @@
  */
 import type { AppConfig } from '../config';
 import { certificateClient, secretClient } from '../clients';
-import { AppError } from '../errors';
+import { AppError, settledValue } from '../errors';
 import type { Hostname } from '../hostnames';
 import { deletedMessage, takenMessage } from '../keyVaultFailures';
 import { Outcome, fail } from '../outcome';
@@ -81,16 +81,20 @@ export async function checkCertificateName(config: AppConfig, name: string, host
   } catch (error) {
     if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading certificate ${name}`, error);
   }
-  // No live certificate: the three other holders of the name are read at once, and decide in this order.
-  const [deleted, secret, deletedSecret] = await Promise.all([
+  // No live certificate: the three other holders of the name are read at once and taken in this
+  // order, so the answer (a failed read's error included) is the one reading them in turn gives.
+  const [deletedRead, secretRead, deletedSecretRead] = await Promise.allSettled([
     unlessNotFound(certificates.getDeletedCertificate(name), `Reading deleted certificate ${name}`),
     unlessNotFound(secretClient(config).getSecret(name), `Reading secret ${name}`),
     // A soft-deleted plain secret holds the name as firmly as a live one (certificates and secrets share names).
     unlessNotFound(secretClient(config).getDeletedSecret(name), `Reading deleted secret ${name}`),
   ]);
+  const deleted = settledValue(deletedRead);
   if (deleted) return { ok: true, state: 'deleted', ...(deleted.scheduledPurgeDate ? { scheduledPurgeDate: deleted.scheduledPurgeDate.toISOString() } : {}) };
   // A certificate's own (managed) secret without its certificate: a recovery or deletion still settling.
+  const secret = settledValue(secretRead);
   if (secret) return secret.properties.managed ? { ok: true, state: 'deleted' } : fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a secret').detail);
+  const deletedSecret = settledValue(deletedSecretRead);
   if (deletedSecret) {
     const until = deletedSecret.properties.scheduledPurgeDate?.toISOString();
     return fail(

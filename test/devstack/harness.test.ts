@@ -59,6 +59,13 @@ describe('DurableHarness', () => {
     expect(brackets.every((t, i) => t === (i % 2 === 0 ? 12 : 13))).toBe(true);
   });
 
+  it('refuses a time scale or an activity limit that is not a finite number above zero', () => {
+    for (const bad of [Number.NaN, 0, -1, Number.POSITIVE_INFINITY]) {
+      expect(() => harness({ realTimeScale: bad })).toThrow(/realTimeScale must be a finite number above 0/);
+      expect(() => harness({ maxConcurrentActivityFunctions: bad })).toThrow(/maxConcurrentActivityFunctions must be/);
+    }
+  });
+
   it("runs at most host.json's maxConcurrentActivityFunctions activities at once; the rest wait their turn and all complete", async () => {
     const h = harness({ maxConcurrentActivityFunctions: 2 });
     sample.doubleConcurrency.max = 0;

@@ -112,6 +112,8 @@ describe('the batch', () => {
     expect(result.activityNames()).toEqual(['getGatewayPublicIp']);
     expect(result.error?.message).toMatch(/^\[SomeCertificatesFailed\] All 2 .*ApplicationGatewayNotFound/);
     expect(result.lastStatus).toMatchObject({ status: 'Failed', hostnames: ['Failed:ApplicationGatewayNotFound', 'Failed:ApplicationGatewayNotFound'] });
+    // No instance id to follow: no child was started.
+    expect(result.error?.message).not.toMatch(/"instanceId"/);
   });
 });
 
