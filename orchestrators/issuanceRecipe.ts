@@ -30,15 +30,11 @@ export const RATE_LIMIT = { maxWaitSeconds: 3600, maxWaits: 2 } as const;
 
 type OrderStatus = ActivityOutput<'checkOrderStatus'>;
 
-/**
- * Reads the order until its status is one of `until`, on doubling durable timers. `waitFirst`: the
- * first read comes after the first timer (just after an answer the CA has not validated yet, so a
- * read at once would only be spent).
- */
-function* pollOrder(context: OrchestrationContext, orderUrl: string, until: readonly string[], waitFirst = false): Step<OrderStatus> {
+/** Reads the order until its status is one of `until`: at once, then on doubling durable timers. */
+function* pollOrder(context: OrchestrationContext, orderUrl: string, until: readonly string[]): Step<OrderStatus> {
   let delay: number = ORDER_POLL.firstSeconds;
   for (let poll = 0; poll < ORDER_POLL.maxPolls; poll += 1) {
-    if (poll > 0 || waitFirst) {
+    if (poll > 0) {
       yield* sleep(context, delay);
       delay = Math.min(delay * 2, ORDER_POLL.maxSeconds);
     }
@@ -285,15 +281,20 @@ function* issueOrdered(
       const answer = activity(context, Activities.answerChallenges, { challengeUrls: pending.map((c) => c.challengeUrl) });
       const answered = yield* alongside(context, answer, startCsr());
       if (!answered.ok) return (outcome = answered);
+      // Just after the answer the CA is still validating: the order is first read once the CSR,
+      // needed next anyway, is made, rather than at once or after a fixed timer. The CSR is already
+      // running: read alone (a Task.any would schedule it again, durable-js#574).
+      report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
+      csr.read = yield* wait(startCsr());
+      if (!csr.read.ok) return (outcome = csr.read);
     }
 
-    report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
-    const validated = yield* pollOrder(context, order.orderUrl, ['ready', 'valid', 'processing'], files.length > 0);
+    if (files.length === 0) report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
+    const validated = yield* pollOrder(context, order.orderUrl, ['ready', 'valid', 'processing']);
     if (!validated.ok) return (outcome = validated);
 
     report(Steps.CreateCertificate, 'Finalizing the order with the Key Vault CSR, merging the certificate and deleting the validation file');
-    // The CSR is already running: read alone (a Task.any would schedule it again, durable-js#574).
-    const made = (csr.read = yield* wait(startCsr()));
+    const made = (csr.read ??= yield* wait(startCsr()));
     if (!made.ok) return (outcome = made);
     // The CA has validated: the files are no longer needed and are deleted while the order is
     // finalized; the authorizations are valid (a retry within their lifetime reuses them).

@@ -78,11 +78,11 @@ describe('the issuance recipe', () => {
       { kind: 'any', names: ['activity', 'activity'] },
     ]);
     expect(result.inputsOf('startGatewayUpdate')).toEqual([{ bindings: [{ hostname: HOST, keyVaultSecretId: SECRET }], force: false }]);
-    // The order is read once, after the first timer (just after the answer it cannot be ready), and
-    // never again to find its authorizations, finalize URL or certificate: the CA named them.
+    // The order is read once, when the CSR is made (no timer: the CSR's time is the CA's to validate
+    // in), and never again to find its authorizations, finalize URL or certificate: the CA named them.
     const answerAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'answerChallenges');
     const firstRead = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'checkOrderStatus');
-    expect(result.calls.slice(answerAt, firstRead).filter((c) => c.kind === 'timer')).toEqual([{ kind: 'timer', seconds: ORDER_POLL.firstSeconds }]);
+    expect(result.calls.slice(answerAt, firstRead).filter((c) => c.kind === 'timer')).toEqual([]);
     expect(result.inputsOf('checkOrderStatus')).toHaveLength(1);
     expect(result.inputsOf('getAcmeHttp01Challenges')).toEqual([{ authorizationUrls: [AUTHZ] }]);
     expect(result.inputsOf('finalizeOrder')).toEqual([{ orderUrl: ORDER.orderUrl, finalizeUrl: ORDER.finalizeUrl, csrPem: expect.any(String) }]);
@@ -277,7 +277,9 @@ describe('the issuance recipe', () => {
   it('polls a slow order on doubling timers, bounded, then fails with AcmeOrderTimedOut', () => {
     const result = run(script({ checkOrderStatus: () => ({ ok: true, status: 'pending' }) }));
     const timers = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
-    expect(timers).toHaveLength(ORDER_POLL.maxPolls);
+    // The first read comes once the CSR is made; each later one after a timer.
+    expect(timers).toHaveLength(ORDER_POLL.maxPolls - 1);
+    expect(result.inputsOf('checkOrderStatus')).toHaveLength(ORDER_POLL.maxPolls);
     expect(timers.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 30]);
     expect(Math.max(...timers)).toBe(ORDER_POLL.maxSeconds);
     expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeOrderTimedOut' });
