@@ -40,7 +40,9 @@ export class HostRuntime {
   constructor(readonly options: DurableHarnessOptions) {
     this.registry = options.registry;
     this.schemaVersion = checkSchemaOption(options.outOfProcSchemaVersion);
-    this.activitySlot = pLimit(positive('maxConcurrentActivityFunctions', options.maxConcurrentActivityFunctions ?? 10 * cpus().length));
+    const slots = options.maxConcurrentActivityFunctions ?? 10 * cpus().length;
+    if (!Number.isInteger(slots) || slots < 1) throw new HarnessError(`maxConcurrentActivityFunctions must be a whole number above 0, not ${slots}`);
+    this.activitySlot = pLimit(slots);
     this.timers = new DurableTimers({
       startMs: (options.startTime ?? new Date()).getTime(),
       maxRealDelayMs: Math.max(0, options.maxRealTimerDelayMs ?? 0),
@@ -138,7 +140,8 @@ export class HostRuntime {
       .pendingFor(instance)
       .map((t) => `timer ${t.taskId} at ${iso(t.fireAt)}${t.dueAt !== t.fireAt ? ` (fires ${iso(t.dueAt)})` : ''}`);
     const dropped = [...instance.dropped].map(([taskId, why]) => `task ${taskId} never completes: ${why}`);
-    const parts = [`${this.runningActivities} activities running harness-wide`, ...timers, ...dropped];
+    const queued = this.activitySlot.pendingCount;
+    const parts = [`${this.runningActivities - queued} activities running and ${queued} queued for a slot harness-wide`, ...timers, ...dropped];
     if (instance.inbox.length > 0) parts.push(`${instance.inbox.length} events queued`);
     if (instance.entityLock) parts.push(`${instance.entityLock.acquired ? 'holding' : 'waiting for'} locks on ${instance.entityLock.entities.join(', ')}`);
     parts.push(`entities: ${this.entities.describe()}`);

@@ -157,9 +157,13 @@ export class TaskDispatcher {
       try {
         // callWork resolved the name against the registered activities.
         const fn = runtime.registry.require(name);
-        // Queued (and counted as running, so the harness is not quiet) until the worker has a slot.
-        const result = await runtime.activitySlot(async () => fn.handler(clone(input), await this.contexts.create(fn, instance.instanceId)));
-        outcome = runtime.event(EventType.TaskCompleted, { TaskScheduledId: taskId, Result: serialize(result) });
+        // Queued (and counted as running, so the harness is not quiet) until the worker has a slot;
+        // a host that stops starts nothing more from its queue.
+        const ran = await runtime.activitySlot(async () =>
+          runtime.closed ? NOT_STARTED : { result: await fn.handler(clone(input), await this.contexts.create(fn, instance.instanceId)) },
+        );
+        if (ran === NOT_STARTED) return;
+        outcome = runtime.event(EventType.TaskCompleted, { TaskScheduledId: taskId, Result: serialize(ran.result) });
       } catch (error) {
         // The extension's wording; the library hands the orchestrator Error(Reason + " \n " + Details).
         outcome = runtime.event(EventType.TaskFailed, {
@@ -184,3 +188,6 @@ export class TaskDispatcher {
     runtime.inflight.add(run);
   }
 }
+
+/** An activity still queued for a slot when the harness closed: never started, nothing delivered. */
+const NOT_STARTED = Symbol('not started');

@@ -64,6 +64,7 @@ describe('DurableHarness', () => {
       expect(() => harness({ realTimeScale: bad })).toThrow(/realTimeScale must be a finite number above 0/);
       expect(() => harness({ maxConcurrentActivityFunctions: bad })).toThrow(/maxConcurrentActivityFunctions must be/);
     }
+    expect(() => harness({ maxConcurrentActivityFunctions: 2.5 })).toThrow(/maxConcurrentActivityFunctions must be a whole number above 0/);
   });
 
   it("runs at most host.json's maxConcurrentActivityFunctions activities at once; the rest wait their turn and all complete", async () => {
@@ -73,6 +74,17 @@ describe('DurableHarness', () => {
     const status = await h.waitForCompletion(id, { timeoutMs: 10_000 });
     expect(status.output).toMatchObject({ doubled: [2, 4, 6] });
     expect(sample.doubleConcurrency.max).toBe(2);
+  });
+
+  it('starts no queued activity once closed, as a stopping host takes nothing more from its queue', async () => {
+    const h = harness({ maxConcurrentActivityFunctions: 1 });
+    sample.doubleConcurrency.started = 0;
+    await h.startNew(sample.Names.main, { input: { name: 'Ivo', key: randomUUID() } });
+    // The fan-out of three waits for the one slot: close while the first runs.
+    await vi.waitFor(() => expect(sample.doubleConcurrency.current).toBe(1), { timeout: 5_000, interval: 1 });
+    await h.close();
+    expect(sample.doubleConcurrency.started).toBe(1);
+    expect(sample.doubleConcurrency.current).toBe(0);
   });
 
   it("fires timers on wall time in 'wallClock' mode, while other work still runs; the default mode waits for quiet", async () => {
