@@ -97,6 +97,9 @@ export async function checkCertificateName(config: AppConfig, name: string, host
   const deletedSecret = settledValue(deletedSecretRead);
   if (deletedSecret) {
     const until = deletedSecret.properties.scheduledPurgeDate?.toISOString();
+    // A deleted certificate's own secret (`managed`: "a secret backing a certificate", REST
+    // DeletedSecretBundle) while the certificate's deletion is still settling: the certificate's name.
+    if (deletedSecret.properties.managed) return { ok: true, state: 'deleted', ...(until ? { scheduledPurgeDate: until } : {}) };
     return fail(
       ErrorCodes.KeyVaultNameTaken,
       takenMessage(name, `a deleted secret that soft-delete keeps${until ? ` until ${until}` : ''} (purge it, or recover and rename it)`),

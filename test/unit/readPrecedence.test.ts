@@ -77,6 +77,24 @@ describe('the Key Vault name check, once no live certificate holds the name', ()
     await expect(checkCertificateName(config, 'www-precedence-test', HOST)).rejects.toMatchObject({ code: 'KeyVaultAccessDenied', retryable: false });
   });
 
+  it('answers "deleted" for a deleted certificate\'s own (managed) secret while the certificate\'s deletion settles', async () => {
+    kv.getDeletedCertificate.mockImplementation(() => rest(404));
+    kv.getSecret.mockImplementation(() => rest(404));
+    kv.getDeletedSecret.mockResolvedValue({ name: 'www-precedence-test', properties: { managed: true, scheduledPurgeDate: new Date('2031-02-01T00:00:00Z') } });
+    await expect(checkCertificateName(config, 'www-precedence-test', HOST)).resolves.toEqual({
+      ok: true,
+      state: 'deleted',
+      scheduledPurgeDate: '2031-02-01T00:00:00.000Z',
+    });
+  });
+
+  it('refuses a name a deleted plain secret holds', async () => {
+    kv.getDeletedCertificate.mockImplementation(() => rest(404));
+    kv.getSecret.mockImplementation(() => rest(404));
+    kv.getDeletedSecret.mockResolvedValue({ name: 'www-precedence-test', properties: { scheduledPurgeDate: new Date('2031-02-01T00:00:00Z') } });
+    await expect(checkCertificateName(config, 'www-precedence-test', HOST)).resolves.toMatchObject({ ok: false, code: 'KeyVaultNameTaken' });
+  });
+
   it('answers "free" when nothing holds the name', async () => {
     for (const read of [kv.getDeletedCertificate, kv.getSecret, kv.getDeletedSecret]) read.mockImplementation(() => rest(404));
     await expect(checkCertificateName(config, 'www-precedence-test', HOST)).resolves.toEqual({ ok: true, state: 'free' });
