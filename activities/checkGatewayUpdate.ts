@@ -7,6 +7,7 @@ export const checkGatewayUpdate = defineActivity(Activities.checkGatewayUpdate, 
   const status = await check(config, operation);
   if (!status.ok) return status;
   if (status.status !== 'Succeeded') return { ok: true, status: status.status };
-  const read = await checkGatewayBindings(config, bindings);
+  // The poller's final GET is the read after write when it has one.
+  const read = await checkGatewayBindings(config, bindings, status.gateway);
   return read.ok ? { ok: true, status: 'Succeeded', missing: read.missing, etag: read.etag } : read;
 });

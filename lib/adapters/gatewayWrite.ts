@@ -9,6 +9,7 @@
  * (learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
  */
 import type { Binding, RefusedBinding } from '../activityContracts';
+import type { ApplicationGateway } from '@azure/arm-network';
 import type { AppConfig } from '../config';
 import { networkClient } from '../clients';
 import { mergeBindings, missingBindings } from '../gatewayMerge';
@@ -51,8 +52,11 @@ export async function startGatewayUpdate(config: AppConfig, bindings: readonly B
   }
 }
 
-/** Where a gateway update stands. `Canceled` is contention: another writer's PUT superseded ours. */
-export type UpdateStatus = Outcome<{ status: 'InProgress' | 'Succeeded' | 'Canceled' }>;
+/**
+ * Where a gateway update stands. `Canceled` is contention: another writer's PUT superseded ours.
+ * `gateway`: with `Succeeded`, the gateway as the poller's final GET read it (the read after write).
+ */
+export type UpdateStatus = Outcome<{ status: 'InProgress' | 'Succeeded' | 'Canceled'; gateway?: ApplicationGateway }>;
 
 interface OperationError {
   code?: string;
@@ -107,12 +111,19 @@ export async function checkGatewayUpdate(config: AppConfig, operation: string): 
     );
   }
   if (thrown) throw armError('Reading the gateway update status', thrown);
-  if (status === 'succeeded') return { ok: true, status: 'Succeeded' };
+  if (status === 'succeeded') {
+    const gateway = poller.result as ApplicationGateway | undefined;
+    return { ok: true, status: 'Succeeded', ...(gateway ? { gateway } : {}) };
+  }
   return { ok: true, status: 'InProgress' };
 }
 
-/** Read after write: the bindings not (or no longer) in the gateway, with why. */
-export async function checkGatewayBindings(config: AppConfig, bindings: readonly Binding[]): Promise<Outcome<{ missing: RefusedBinding[]; etag: string }>> {
-  const gateway = await getGateway(config);
+/** Read after write: the bindings not (or no longer) in the gateway, with why; `read` is a gateway already read. */
+export async function checkGatewayBindings(
+  config: AppConfig,
+  bindings: readonly Binding[],
+  read?: ApplicationGateway,
+): Promise<Outcome<{ missing: RefusedBinding[]; etag: string }>> {
+  const gateway = read ?? (await getGateway(config));
   return { ok: true, missing: missingBindings(gateway, bindings), etag: gateway.etag ?? '' };
 }

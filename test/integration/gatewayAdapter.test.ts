@@ -40,10 +40,13 @@ describe('the gateway write adapter', () => {
     const started = await startGatewayUpdate(getConfig(), [b], false);
     expect(started).toMatchObject({ ok: true, operation: expect.any(String), refused: [] });
     expect(started.ok && started.operation).not.toMatch(/Bearer|token/i);
-    expect(await settle((started as { operation: string }).operation)).toEqual({ ok: true, status: 'Succeeded' });
+    const done = await settle((started as { operation: string }).operation);
+    expect(done).toMatchObject({ ok: true, status: 'Succeeded', gateway: { etag: expect.any(String) } });
+    // The poller's final GET is the read after write, and answers as a GET of its own does.
     const read = await checkGatewayBindings(getConfig(), [b]);
     expect(read).toMatchObject({ ok: true, missing: [] });
     expect(read.ok && read.etag).not.toBe(started.ok && started.etag);
+    expect(await checkGatewayBindings(getConfig(), [b], done.ok ? done.gateway : undefined)).toEqual(read);
     // Nothing to change the second time: no PUT, no operation.
     expect(await startGatewayUpdate(getConfig(), [b], false)).toMatchObject({ ok: true, refused: [] });
     expect(await startGatewayUpdate(getConfig(), [b], false)).not.toHaveProperty('operation');
