@@ -153,9 +153,10 @@ function* cleanUp(
 }
 
 /** The gateway's public addresses, read once by a parent for all its children; a failure for good is a value. */
-export function* readGatewayAddresses(context: OrchestrationContext): Step<ActivityOutput<'getGatewayPublicIp'>> {
+export function* readGatewayAddresses(context: OrchestrationContext): Step<Outcome<{ gatewayAddresses: GatewayAddresses }>> {
   try {
-    return yield* call(context, Activities.getGatewayPublicIp, {});
+    const read = yield* call(context, Activities.getGatewayPublicIp, {});
+    return read.ok ? { ok: true, gatewayAddresses: { ip: read.ip, addresses: read.addresses } } : read;
   } catch (error) {
     return { ok: false, ...toCodedFailure(error) };
   }
@@ -281,15 +282,16 @@ function* issueOrdered(
       const answer = activity(context, Activities.answerChallenges, { challengeUrls: pending.map((c) => c.challengeUrl) });
       const answered = yield* alongside(context, answer, startCsr());
       if (!answered.ok) return (outcome = answered);
+    }
+
+    report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
+    if (csr.task) {
       // Just after the answer the CA is still validating: the order is first read once the CSR,
       // needed next anyway, is made, rather than at once or after a fixed timer. The CSR is already
       // running: read alone (a Task.any would schedule it again, durable-js#574).
-      report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
-      csr.read = yield* wait(startCsr());
+      csr.read = yield* wait(csr.task);
       if (!csr.read.ok) return (outcome = csr.read);
     }
-
-    if (files.length === 0) report(Steps.CheckAcmeOrder, 'Waiting for the CA to validate the hostname');
     const validated = yield* pollOrder(context, order.orderUrl, ['ready', 'valid', 'processing']);
     if (!validated.ok) return (outcome = validated);
 

@@ -26,27 +26,28 @@ export const issueCertificatesOrchestrator: OrchestrationHandler = function* (co
   announceGatewayWrite(context, gateway);
 
   // The gateway's addresses are read once for every child (one ARM read, not one per hostname).
-  const addresses = yield* readGatewayAddresses(context);
-  const gatewayAddresses = addresses.ok ? { ip: addresses.ip, addresses: addresses.addresses } : undefined;
-  if (!addresses.ok) {
+  const read = yield* readGatewayAddresses(context);
+  if (!read.ok) {
     // No child is started: there is no instance to follow.
-    for (const h of hostnames) states[h] = { status: 'Failed', error: addresses.code, message: addresses.message };
+    for (const h of hostnames) states[h] = { status: 'Failed', error: read.code, message: read.message };
   }
   // One Task.any schedules every child at once; each is then read alone, in request order, and its
   // state published as it is read, so users polling the batch see progress. A scheduled task never
   // joins a second Task.any: the extension would schedule it again (durable-js#574).
-  const children = (gatewayAddresses ? hostnames : []).map(
-    (h) =>
-      [
-        h,
-        subOrchestration(
-          context,
-          Orchestrators.IssueCertificate,
-          { hostname: h, ...(gatewayAddresses ? { gatewayAddresses } : {}), ...(recoverDeleted ? { recoverDeleted } : {}) },
-          childId(h),
-        ),
-      ] as const,
-  );
+  const children = read.ok
+    ? hostnames.map(
+        (h) =>
+          [
+            h,
+            subOrchestration(
+              context,
+              Orchestrators.IssueCertificate,
+              { hostname: h, gatewayAddresses: read.gatewayAddresses, ...(recoverDeleted ? { recoverDeleted } : {}) },
+              childId(h),
+            ),
+          ] as const,
+      )
+    : [];
   if (children.length > 0)
     yield* first(
       context,

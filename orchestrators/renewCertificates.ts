@@ -62,11 +62,11 @@ export const renewCertificatesOrchestrator: OrchestrationHandler = function* (co
   // The gateway's addresses are read once for every renewal (one ARM read, not one per certificate).
   let gatewayAddresses: GatewayAddresses | undefined;
   if (due.length > 0) {
-    const addresses = yield* readGatewayAddresses(context);
-    if (addresses.ok) gatewayAddresses = { ip: addresses.ip, addresses: addresses.addresses };
+    const read = yield* readGatewayAddresses(context);
+    if (read.ok) gatewayAddresses = read.gatewayAddresses;
     else
       for (const { cert, hostname } of due.splice(0))
-        report.failed.push({ hostname, certificateName: cert.certificateName, error: addresses.code, message: addresses.message });
+        report.failed.push({ hostname, certificateName: cert.certificateName, error: read.code, message: read.message });
   }
   const concurrency = Math.max(1, input.concurrency);
   // Child ids derive from this run's start time: deterministic on replay, distinct across runs.
