@@ -4,7 +4,7 @@ import { AppOnStack, post, randomHostname, servedCertificate, startAppOnStack } 
 import { listenersFor, gatewayJson } from './appFixture';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
-import { DAY, issue } from '../fixtures/certificates';
+import { DAY, issue, pkcs8Base64 } from '../fixtures/certificates';
 
 const START = 'AddCertificateWithPrivateKeyFunctions_HttpStart';
 const EXPECTED_STEPS = ['ImportCertificateStep', 'ConfigureApplicationGatewayStep', 'Completed'];
@@ -13,7 +13,6 @@ const EXPECTED_STEPS = ['ImportCertificateStep', 'ConfigureApplicationGatewaySte
 
 const root = issue({ cn: 'Robot Import Test Root', ca: true });
 const intermediate = issue({ cn: 'Robot Import Test Intermediate', ca: true, issuer: root });
-const derB64 = (key: KeyObject) => (key.export({ type: 'pkcs8', format: 'der' }) as Buffer).toString('base64');
 
 // ----- helpers ----------------------------------------------------------------------------------
 
@@ -50,7 +49,7 @@ function expectNoSecrets(text: string, secrets: string[]): void {
 
 /** The key's base64, whole and as a 64-character window from its middle (a PEM line would be one). */
 function keySecrets(key: KeyObject): string[] {
-  const b64 = derB64(key);
+  const b64 = pkcs8Base64(key);
   return [b64, b64.slice(600, 664)];
 }
 
@@ -79,7 +78,7 @@ describe('importing an existing certificate end to end', () => {
     const putsBefore = app.stack.arm.putCount;
 
     const { response, id, final } = await importAndWait({
-      hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + intermediate.pem }],
+      hostnames: [{ hostname: host, privatekey: pkcs8Base64(leaf.key), certificate: leaf.pem + intermediate.pem }],
     });
     expect(id).toMatch(/^import-/);
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
@@ -136,11 +135,11 @@ describe('importing an existing certificate end to end', () => {
     const host = randomHostname('reimport');
     const first = issue({ cn: host, sans: [host], issuer: intermediate });
     const second = issue({ cn: host, sans: [host], issuer: intermediate });
-    expect((await importAndWait({ hostnames: [{ hostname: host, privatekey: derB64(first.key), certificate: first.pem }] })).final.runtimeStatus).toBe(
+    expect((await importAndWait({ hostnames: [{ hostname: host, privatekey: pkcs8Base64(first.key), certificate: first.pem }] })).final.runtimeStatus).toBe(
       'Completed',
     );
     const putsBefore = app.stack.arm.putCount;
-    const { final } = await importAndWait({ hostnames: [{ hostname: host, privatekey: derB64(second.key), certificate: second.pem + intermediate.pem }] });
+    const { final } = await importAndWait({ hostnames: [{ hostname: host, privatekey: pkcs8Base64(second.key), certificate: second.pem + intermediate.pem }] });
     expect(final.runtimeStatus, JSON.stringify(final.customStatus)).toBe('Completed');
     // Same versionless secret id, so nothing changes, but a re-import PUTs anyway: the gateway re-reads Key Vault now, not in ~4 h.
     expect(app.stack.arm.putCount).toBe(putsBefore + 1);
@@ -158,15 +157,15 @@ describe('importing an existing certificate end to end', () => {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const encrypted = leaf.key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'the right one' }) as string;
     const entry = (fields: Record<string, unknown>) => ({
-      hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + intermediate.pem, ...fields }],
+      hostnames: [{ hostname: host, privatekey: pkcs8Base64(leaf.key), certificate: leaf.pem + intermediate.pem, ...fields }],
     });
 
     const cases: Array<[string, unknown, string, RegExp]> = [
-      ['a key that does not match', entry({ privatekey: derB64(stranger) }), 'CertificateKeyMismatch', /does not belong/],
-      ['an expired certificate', entry({ privatekey: derB64(expired.key), certificate: expired.pem }), 'CertificateExpired', /expired on/],
+      ['a key that does not match', entry({ privatekey: pkcs8Base64(stranger) }), 'CertificateKeyMismatch', /does not belong/],
+      ['an expired certificate', entry({ privatekey: pkcs8Base64(expired.key), certificate: expired.pem }), 'CertificateExpired', /expired on/],
       [
         'a certificate for another hostname',
-        entry({ privatekey: derB64(otherHost.key), certificate: otherHost.pem }),
+        entry({ privatekey: pkcs8Base64(otherHost.key), certificate: otherHost.pem }),
         'CertificateDoesNotCoverHostname',
         /does not cover/,
       ],
@@ -175,7 +174,7 @@ describe('importing an existing certificate end to end', () => {
       ['garbage base64', entry({ certificate: 'this is %% not base64' }), 'InvalidInput', /neither PEM nor valid base64/],
       ['trailing garbage after the PEM', entry({ certificate: `${leaf.pem}${intermediate.pem}garbage` }), 'InvalidInput', /after the last PEM block/],
       ['a chain out of order', entry({ certificate: leaf.pem + root.pem + intermediate.pem }), 'InvalidInput', /not in order/],
-      ['a missing certificate field', { hostnames: [{ hostname: host, privatekey: derB64(leaf.key) }] }, 'InvalidInput', /certificate is required/],
+      ['a missing certificate field', { hostnames: [{ hostname: host, privatekey: pkcs8Base64(leaf.key) }] }, 'InvalidInput', /certificate is required/],
       ['an unknown field', entry({ pfx: 'x' }), 'InvalidInput', /unknown field "pfx"/],
       ['two hostnames', { hostnames: [entry({}).hostnames[0], { hostname: randomHostname() }] }, 'InvalidInput', /exactly one/],
       ['a wildcard hostname', entry({ hostname: '*.robot.test' }), 'InvalidInput', /wildcard/],
@@ -211,7 +210,7 @@ describe('importing an existing certificate end to end', () => {
     const puts = app.stack.arm.putCount;
     app.stack.keyVault.injectFaults({ status: 403, count: 1, match: (method, path) => method === 'POST' && /\/import$/.test(path) });
 
-    const response = await post(app.harness, START, { hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem }] });
+    const response = await post(app.harness, START, { hostnames: [{ hostname: host, privatekey: pkcs8Base64(leaf.key), certificate: leaf.pem }] });
     expect(response.status, response.body).toBe(502);
     expect(response.json().error.code).toBe('KeyVaultAccessDenied');
     expectNoSecrets(response.body, keySecrets(leaf.key));

@@ -4,16 +4,14 @@
  * review that tried to break issue 14's fixes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyObject } from 'node:crypto';
 import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
-import { issue } from '../fixtures/certificates';
+import { issue, pkcs8Base64 } from '../fixtures/certificates';
 
 const IMPORT = 'AddCertificateWithPrivateKeyFunctions_HttpStart';
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const root = issue({ cn: 'Claims Test Root', ca: true });
-const derB64 = (key: KeyObject) => (key.export({ type: 'pkcs8', format: 'der' }) as Buffer).toString('base64');
 
 describe('claims and the CA limits across starters', () => {
   let app: AppOnStack;
@@ -26,7 +24,7 @@ describe('claims and the CA limits across starters', () => {
   const versions = (host: string) => app.stack.keyVault.certificateVersions(keyVaultCertificateName(asHostname(host)));
   const importBody = (host: string) => {
     const leaf = issue({ cn: host, sans: [host], issuer: root });
-    return { hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + root.pem }] };
+    return { hostnames: [{ hostname: host, privatekey: pkcs8Base64(leaf.key), certificate: leaf.pem + root.pem }] };
   };
 
   it('two imports of one hostname at once: the one refused with 409 wrote nothing to Key Vault', async () => {

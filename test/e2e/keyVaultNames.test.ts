@@ -5,18 +5,16 @@
  * never retried blindly; a soft-deleted one is recovered when the setting allows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyObject } from 'node:crypto';
 import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
 import { certificateClient, secretClient } from '../../lib/clients';
 import { getConfig } from '../../lib/config';
 import { keyVaultCertificateName } from '../../lib/naming';
-import { issue } from '../fixtures/certificates';
+import { issue, pkcs8Base64 } from '../fixtures/certificates';
 import { hostname as asHostname } from '../fixtures/hostnames';
 import { withSetting } from './appFixture';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const IMPORT = 'AddCertificateWithPrivateKeyFunctions_HttpStart';
-const derB64 = (key: KeyObject) => (key.export({ type: 'pkcs8', format: 'der' }) as Buffer).toString('base64');
 
 describe('Key Vault names that cannot take a new version', () => {
   let app: AppOnStack;
@@ -101,14 +99,14 @@ describe('Key Vault names that cannot take a new version', () => {
   it("answers an import onto a soft-deleted name or a secret's name with 409 and the same codes, writing nothing", async () => {
     const deleted = await issueThenDelete('impdel');
     const leaf = issue({ cn: deleted, sans: [deleted] });
-    const refusedDeleted = await post(app.harness, IMPORT, { hostnames: [{ hostname: deleted, privatekey: derB64(leaf.key), certificate: leaf.pem }] });
+    const refusedDeleted = await post(app.harness, IMPORT, { hostnames: [{ hostname: deleted, privatekey: pkcs8Base64(leaf.key), certificate: leaf.pem }] });
     expect(refusedDeleted.status).toBe(409);
     expect(refusedDeleted.json().error).toMatchObject({ code: 'KeyVaultCertificateDeleted' });
 
     const taken = randomHostname('impsecret');
     await secretClient(getConfig()).setSecret(nameOf(taken), 'x');
     const leaf2 = issue({ cn: taken, sans: [taken] });
-    const refusedTaken = await post(app.harness, IMPORT, { hostnames: [{ hostname: taken, privatekey: derB64(leaf2.key), certificate: leaf2.pem }] });
+    const refusedTaken = await post(app.harness, IMPORT, { hostnames: [{ hostname: taken, privatekey: pkcs8Base64(leaf2.key), certificate: leaf2.pem }] });
     expect(refusedTaken.status).toBe(409);
     expect(refusedTaken.json().error).toMatchObject({ code: 'KeyVaultNameTaken' });
     expect(app.stack.keyVault.certificateNames()).not.toContain(nameOf(taken));

@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppOnStack, post, randomHostname, startAppOnStack } from '../../devstack/stack/appOnStack';
-import type { KeyObject } from 'node:crypto';
 import { keyVaultCertificateName } from '../../lib/naming';
 import { hostname as asHostname } from '../fixtures/hostnames';
-import { issue } from '../fixtures/certificates';
+import { issue, pkcs8Base64 } from '../fixtures/certificates';
 
 const SINGLE = 'AddCertificateFunctions_HttpStart';
 const MULTI = 'AddMultipleCertificatesFunctions_HttpStart';
@@ -83,12 +82,11 @@ describe('racing starters', () => {
     const host = randomHostname('importing');
     const root = issue({ cn: 'Race Test Root', ca: true });
     const leaf = issue({ cn: host, sans: [host], issuer: root });
-    const derB64 = (key: KeyObject) => (key.export({ type: 'pkcs8', format: 'der' }) as Buffer).toString('base64');
     // Key Vault holds the import back (503 with Retry-After, retried by the SDK) after the starter
     // claimed the certificate: the issuance arrives in that window, past every starter check.
     app.stack.keyVault.injectFaults({ status: 503, count: 1, retryAfterSeconds: 1, match: (method, path) => method === 'POST' && path.endsWith('/import') });
     const importing = post(app.harness, 'AddCertificateWithPrivateKeyFunctions_HttpStart', {
-      hostnames: [{ hostname: host, privatekey: derB64(leaf.key), certificate: leaf.pem + root.pem }],
+      hostnames: [{ hostname: host, privatekey: pkcs8Base64(leaf.key), certificate: leaf.pem + root.pem }],
     });
     const claimHeld = async () => {
       for (let i = 0; i < 200; i += 1) {
