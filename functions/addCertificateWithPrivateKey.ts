@@ -2,9 +2,9 @@
  * POST {"hostnames":[{"hostname","privatekey","certificate","password"?}]}: bind a certificate the
  * user already has. Everything secret is handled here and only here: the body is validated in
  * memory, the certificate claimed for the import's run, the PFX imported into Key Vault, and only
- * then is the orchestration started, with the
- * certificate's name and version as its input. Durable inputs, outputs and histories are stored
- * in the task hub and shown by the status API, so the key and password must never reach them.
+ * then is the orchestration started, with the certificate's name and version as its input.
+ * Durable inputs, outputs and histories are stored in the task hub and shown by the status API,
+ * so the key and password must never reach them.
  */
 import { randomUUID } from 'node:crypto';
 import { app, HttpHandler, HttpResponseInit, InvocationContext } from '@azure/functions';

@@ -108,8 +108,9 @@ export const CLAIM_WAIT = { timeoutMs: 45_000, firstPollMs: 50, maxPollMs: 1_000
  * Claims the certificate of `hostname` under `instanceId` — a one-off token of this request, so that
  * two requests for one hostname cannot both hold it — for the run it will start: the import
  * starter writes Key Vault before it starts its run, and nothing else may work on the certificate
- * meanwhile. The run takes the claim over from the token (ImportCertificateInput.claimToken). A client can only signal an entity, so this signals `claim` and reads
- * the entity's state until the signal was taken. The run claims again as the same instance when
+ * meanwhile. The run takes the claim over from the token (ImportCertificateInput.claimToken). A
+ * client can only signal an entity, so this signals `claim` and reads the entity's state until the
+ * signal was taken. The run claims again as the same instance when
  * it starts (a claim is re-entrant) and releases it when it ends; `releaseClaim` gives it up when
  * the run never starts. Returns undefined when the claim is ours, else the response to send: 409
  * naming the run that holds it, or 503 when the entity did not answer in CLAIM_WAIT.timeoutMs.

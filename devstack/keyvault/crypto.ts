@@ -28,17 +28,17 @@ function forgePublicKey(keyPem: string): forge.pki.rsa.PublicKey {
   return forge.pki.publicKeyFromAsn1(forge.asn1.fromDer(spki.toString('binary'))) as forge.pki.rsa.PublicKey;
 }
 
-/**
- * RSASSA-PKCS1-v1_5 with SHA-256 over `tbs` (a DER structure), computed by Node's native crypto:
- * forge's pure-JS signature would hold the event loop for ~50–100 ms per CSR on this machine,
- * stalling every server that shares the process. The bytes are the same as forge's `sign`.
- */
 /** forge builds these structures but its typings do not declare them. */
 const forgeStructures = forge.pki as unknown as {
   getCertificationRequestInfo(csr: forge.pki.CertificateSigningRequest): forge.asn1.Asn1;
   getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
 };
 
+/**
+ * RSASSA-PKCS1-v1_5 with SHA-256 over `tbs` (a DER structure), computed by Node's native crypto:
+ * forge's pure-JS signature would hold the event loop for ~50–100 ms per CSR on this machine,
+ * stalling every server that shares the process. The bytes are the same as forge's `sign`.
+ */
 function signSha256Rsa(tbs: forge.asn1.Asn1, keyPem: string): string {
   return sign('sha256', Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary'), keyPem).toString('binary');
 }
