@@ -19,7 +19,7 @@ const ONLY = (process.env.BENCH_ONLY ?? '')
   .map((s) => s.trim())
   .filter(Boolean);
 for (const name of ONLY) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown part "${name}"; use ${SECTIONS.join(', ')}`);
-const runs = (section: (typeof SECTIONS)[number]) => ONLY.length === 0 || ONLY.includes(section);
+const included = (section: (typeof SECTIONS)[number]) => ONLY.length === 0 || ONLY.includes(section);
 
 /**
  * Real milliseconds per virtual millisecond of a durable timer in the benchmark's harness: 1 s of
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
 
   // 1. Issuance overhead vs the direct acme-client baseline, interleaved so noise hits both alike;
   // both talk to the CA through the same counting proxy.
-  if (runs('issuance')) {
+  if (included('issuance')) {
     const { app, proxy, stop } = await stackWithProxy();
     const client = await baselineClient(app.stack, proxy.directoryUrl);
     await issueBatch(app, [randomHostname('warm')]);
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   // 2 cores) hits both alike.
   const batch: Record<number, unknown> = {};
   const baseline50: number[] = [];
-  for (const size of runs('batch') ? [1, 10, 50] : []) {
+  for (const size of included('batch') ? [1, 10, 50] : []) {
     const times: number[] = [];
     let puts = 0,
       acmeRequests = 0,
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     rows.push({ name: `${label}: activity calls / cert`, value: (activities / size).toFixed(1) });
   }
   // Context for scaling: the same 50 orders done directly with acme-client, all at once, each right after an app run.
-  if (runs('batch')) {
+  if (included('batch')) {
     const times = baseline50;
     results.baselineBatch50 = { ms: median(times), samples: times };
     rows.push({ name: 'baseline: 50 orders at once with acme-client', value: `${median(times).toFixed(0)} ms` });
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
   }
 
   // 3. Gateway writes at a realistic-scale PUT duration (3 s standing in for Azure's minutes).
-  if (runs('gateway')) {
+  if (included('gateway')) {
     const { benchGatewayWrites } = await import('./gatewayWrites');
     const figures = await benchGatewayWrites();
     results.gatewayWrites = figures;
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   }
 
   // 4. Cold start of the entry point.
-  if (runs('cold')) {
+  if (included('cold')) {
     const cold = await coldStart();
     results.coldStart = cold;
     rows.push({ name: 'cold start: load all registrations (median)', value: `${cold.ms.toFixed(0)} ms`, target: '≤ 150 ms' });
