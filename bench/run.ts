@@ -26,6 +26,8 @@ const included = (section: (typeof SECTIONS)[number]) => ONLY.length === 0 || ON
  * the app's time passes in 50 ms, the interval at which the baseline polls.
  */
 const BENCH_TIME_SCALE = 1 / 20;
+/** App and baseline issuances measured per BENCH_RUNS in the issuance part. */
+const ISSUANCE_PAIRS_PER_RUN = 3;
 
 /** Each hostname's end state in an issuance's output: `Completed`, or the failure's code. */
 function hostnameStates(output: unknown, hosts: readonly string[]): Record<string, string> {
@@ -120,26 +122,48 @@ async function main(): Promise<void> {
   }
 
   // 1. Issuance overhead vs the direct acme-client baseline, interleaved so noise hits both alike;
-  // both talk to the CA through the same counting proxy.
+  // both talk to the CA through the same counting proxy. The issuance ends when the certificate is
+  // in Key Vault (its merge answered): then the app holds what acme-client returns, a certificate
+  // and its key. Binding it to the gateway comes after, has no counterpart in the baseline (and
+  // on Azure takes minutes), and is reported with the whole run.
   if (included('issuance')) {
     const { app, proxy, stop } = await stackWithProxy();
     const client = await baselineClient(app.stack, proxy.directoryUrl);
     await issueBatch(app, [randomHostname('warm')]);
     await baselineIssue(app.stack, client, randomHostname('warmb'));
     const appMs: number[] = [];
+    const issuedMs: number[] = [];
     const baseMs: number[] = [];
-    for (let i = 0; i < RUNS; i += 1) {
-      appMs.push(await issueBatch(app, [randomHostname('ovh')]));
+    // A pair takes half a second, and both sides make an RSA key (40–500 ms here): three pairs per
+    // run steady the medians.
+    for (let i = 0; i < ISSUANCE_PAIRS_PER_RUN * RUNS; i += 1) {
       const t0 = performance.now();
+      appMs.push(await issueBatch(app, [randomHostname('ovh')]));
+      const merge = app.stack.keyVault.requests.find((r) => r.at > t0 && r.method === 'POST' && r.path.endsWith('/pending/merge') && r.status === 201);
+      if (!merge) throw new Error('no certificate merge in Key Vault during the run');
+      issuedMs.push(merge.at - t0);
+      const t1 = performance.now();
       await baselineIssue(app.stack, client, randomHostname('base'));
-      baseMs.push(performance.now() - t0);
+      baseMs.push(performance.now() - t1);
     }
     await stop();
-    const ratio = median(appMs) / median(baseMs);
-    results.issuance = { appMs: median(appMs), baselineMs: median(baseMs), ratio, appSamples: appMs, baselineSamples: baseMs };
-    rows.push({ name: 'issuance: app 202→Completed (median)', value: `${median(appMs).toFixed(0)} ms` });
+    const ratio = median(issuedMs) / median(baseMs);
+    const wholeRatio = median(appMs) / median(baseMs);
+    results.issuance = {
+      issuedMs: median(issuedMs),
+      appMs: median(appMs),
+      baselineMs: median(baseMs),
+      ratio,
+      wholeRunRatio: wholeRatio,
+      issuedSamples: issuedMs,
+      appSamples: appMs,
+      baselineSamples: baseMs,
+    };
+    rows.push({ name: 'issuance: app POST→certificate in Key Vault (median)', value: `${median(issuedMs).toFixed(0)} ms` });
     rows.push({ name: 'issuance: acme-client baseline (median)', value: `${median(baseMs).toFixed(0)} ms` });
     rows.push({ name: 'issuance overhead ratio', value: `${ratio.toFixed(2)}×`, target: '≤ 1.00×' });
+    rows.push({ name: 'whole run: POST→Completed, gateway bound (median)', value: `${median(appMs).toFixed(0)} ms` });
+    rows.push({ name: 'whole run vs baseline', value: `${wholeRatio.toFixed(2)}×` });
   }
 
   // 2 + 5. Batch scaling and orchestration cost: 1, 10, 50 hostnames in one request, a fresh stack per run.

@@ -67,6 +67,8 @@ export interface AcmeOrder {
 export interface OrderStatus {
   readonly status: OrderState;
   readonly certificateUrl?: string;
+  /** For a `pending` or `processing` order: the CA's Retry-After in seconds, if it sent one (RFC 8555 §7.4). */
+  readonly retryAfterSeconds?: number;
 }
 
 /** A certificate version in Key Vault, by id: what the gateway and the user need to know. */

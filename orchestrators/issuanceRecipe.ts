@@ -13,13 +13,17 @@ import { Outcome, fail } from '../lib/outcome';
 import { ErrorCodes, Steps, StepName } from '../lib/status';
 import type { IssuanceResult } from './contracts';
 import { certificateClaimId } from './certificateClaimEntity';
-import { CLEANUP_RETRY, NO_RETRY, Step, TypedTask, activity, all, alongside, call, claimCertificate, log, reserveOrders, sleep, wait } from './durableCalls';
+import { CLEANUP_RETRY, NO_RETRY, Step, TypedTask, activity, alongside, call, claimCertificate, log, reserveOrders, sleep, wait } from './durableCalls';
 import { ordersMessage, secondsUntil } from '../lib/caLimits';
 
 export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => void;
 
-/** Order polling: 1 s doubling to 30 s, at most 20 polls (~8 min); Let's Encrypt validates in seconds. */
-export const ORDER_POLL = { firstSeconds: 1, maxSeconds: 30, maxPolls: 20 } as const;
+/**
+ * Order polling: 1 s doubling to 30 s, at most 20 polls (~8 min); Let's Encrypt validates in seconds.
+ * A CA's longer Retry-After on a pending or processing order (RFC 8555 §7.4) is honoured, up to
+ * `maxRetryAfterSeconds` a wait.
+ */
+export const ORDER_POLL = { firstSeconds: 1, maxSeconds: 30, maxPolls: 20, maxRetryAfterSeconds: 300 } as const;
 /** Recovering a soft-deleted certificate takes seconds in Key Vault; checked every 5 s for up to 5 minutes. */
 export const RECOVERY_POLL = { everySeconds: 5, maxChecks: 60 } as const;
 /** A transient failure to create an order (a thrown activity) is retried: 5 attempts, 5 s doubling, as TRANSIENT_RETRY. */
@@ -30,16 +34,19 @@ export const RATE_LIMIT = { maxWaitSeconds: 3600, maxWaits: 2 } as const;
 
 type OrderStatus = ActivityOutput<'checkOrderStatus'>;
 
-/** Reads the order until its status is one of `until`: at once, then on doubling durable timers. */
-function* pollOrder(context: OrchestrationContext, orderUrl: string, until: readonly string[]): Step<OrderStatus> {
+/**
+ * Reads the order until its status is one of `until`: after `firstWaitSeconds` on a durable timer
+ * (at once when not given), then on doubling timers, each at least the CA's Retry-After.
+ */
+function* pollOrder(context: OrchestrationContext, orderUrl: string, until: readonly string[], firstWaitSeconds?: number): Step<OrderStatus> {
+  let wait = firstWaitSeconds;
   let delay: number = ORDER_POLL.firstSeconds;
   for (let poll = 0; poll < ORDER_POLL.maxPolls; poll += 1) {
-    if (poll > 0) {
-      yield* sleep(context, delay);
-      delay = Math.min(delay * 2, ORDER_POLL.maxSeconds);
-    }
+    if (wait !== undefined) yield* sleep(context, wait);
     const status = yield* call(context, Activities.checkOrderStatus, { orderUrl });
     if (!status.ok || until.includes(status.status)) return status;
+    wait = Math.min(Math.max(delay, status.retryAfterSeconds ?? 0), ORDER_POLL.maxRetryAfterSeconds);
+    delay = Math.min(delay * 2, ORDER_POLL.maxSeconds);
   }
   return fail(ErrorCodes.AcmeOrderTimedOut, `The CA did not finish the order within ${ORDER_POLL.maxPolls} polls; it may be overloaded. Try again later.`);
 }
@@ -197,25 +204,39 @@ function* issueClaimed(
   recoverDeleted: boolean,
   known: GatewayAddresses | undefined,
 ): Step<IssuanceResult> {
-  // The gateway's address (unless a parent read it for all its children) and the Key Vault name do
-  // not depend on each other: both are read at once (CheckKeyVaultNameStep is shown only when the
-  // name needs work: a deleted certificate recovered).
+  // The Key Vault name does not depend on the gateway's address (unless a parent read it for all
+  // its children) or on the DNS check that needs it: it is read while they run (CheckKeyVaultNameStep
+  // is shown only when the name needs work: a deleted certificate recovered). Every way out waits
+  // for it, so that no activity of the run outlives it.
   const checkName = activity(context, Activities.checkKeyVaultName, { hostname, certificateName });
+  let name: ActivityOutput<'checkKeyVaultName'> | undefined;
   let ip: ActivityOutput<'getGatewayPublicIp'>;
-  let name: ActivityOutput<'checkKeyVaultName'>;
-  if (known) {
-    report(Steps.GetApplicationGatewayPublicIp, `Checking the Key Vault name; the gateway's address ${known.ip} was read for the whole run`);
-    ip = { ok: true, ...known };
-    name = yield* wait(checkName);
-  } else {
-    report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP and checking the Key Vault name');
-    [ip, name] = yield* all(context, [activity(context, Activities.getGatewayPublicIp, {}), checkName]);
-  }
-  if (!ip.ok) return ip;
+  let dns: ActivityOutput<'checkDnsResolution'>;
+  try {
+    if (known) {
+      report(Steps.GetApplicationGatewayPublicIp, `Checking the Key Vault name; the gateway's address ${known.ip} was read for the whole run`);
+      ip = { ok: true, ...known };
+    } else {
+      report(Steps.GetApplicationGatewayPublicIp, 'Reading the Application Gateway public IP and checking the Key Vault name');
+      ip = yield* alongside(context, activity(context, Activities.getGatewayPublicIp, {}), checkName);
+      if (!ip.ok) return ip;
+    }
 
-  report(Steps.CheckDnsResolution, `Checking that ${hostname} resolves to ${ip.ip}`);
-  const dns = yield* call(context, Activities.checkDnsResolution, { hostname, gatewayIp: ip.ip, gatewayAddresses: ip.addresses });
-  if (!dns.ok) return dns;
+    report(Steps.CheckDnsResolution, `Checking that ${hostname} resolves to ${ip.ip}`);
+    const checkDns = activity(context, Activities.checkDnsResolution, { hostname, gatewayIp: ip.ip, gatewayAddresses: ip.addresses });
+    // A task already in a Task.any is read alone (durable-js#574): only a new one joins another.
+    dns = yield* known ? alongside(context, checkDns, checkName) : wait(checkDns);
+    if (!dns.ok) return dns;
+    name = yield* wait(checkName);
+  } finally {
+    if (name === undefined) {
+      try {
+        yield* wait(checkName);
+      } catch {
+        // The run already ends with the address's or the DNS check's failure (or its own error).
+      }
+    }
+  }
 
   const named = yield* settleKeyVaultName(context, hostname, certificateName, name, recoverDeleted, report);
   if (!named.ok) return named;
@@ -304,7 +325,12 @@ function* issueOrdered(
     if (pending.length > 0) deletion = activity(context, Activities.deleteChallengeFiles, { tokens: pending.map((f) => f.token) }, CLEANUP_RETRY);
     const finalized = yield* deletion ? alongside(context, finalizing, deletion) : wait(finalizing);
     if (!finalized.ok) return (outcome = finalized);
-    const issued = finalized.certificateUrl !== undefined ? finalized : yield* pollOrder(context, order.orderUrl, ['valid']);
+    // finalizeOrder has already waited a few seconds for a processing order (FINALIZE_WAIT); the
+    // rest of the wait is on durable timers, the first one at least the CA's Retry-After.
+    const issued =
+      finalized.certificateUrl !== undefined
+        ? finalized
+        : yield* pollOrder(context, order.orderUrl, ['valid'], Math.max(ORDER_POLL.firstSeconds, finalized.retryAfterSeconds ?? 0));
     if (!issued.ok) return (outcome = issued);
     if (issued.certificateUrl === undefined) return (outcome = fail(ErrorCodes.AcmeServerError, 'The CA marked the order valid without a certificate URL'));
     const merged = yield* call(context, Activities.mergeCertificate, { certificateUrl: issued.certificateUrl, certificateName });

@@ -27,6 +27,15 @@ export interface AcmeProxy {
   readonly requestCount: number;
   /** The CSRs sent to finalize (PEM), in order. */
   readonly finalizedCsrs: string[];
+  /**
+   * The next `answers` answers about an order past `ready` (finalize's, or an order read's) say
+   * `processing`, without a certificate URL, as a CA still issuing does (RFC 8555 §7.4); with
+   * `retryAfterSeconds`, each carries that Retry-After, as Let's Encrypt's do (3 s: Boulder
+   * wfe2/wfe.go, orderRetryAfter).
+   */
+  holdProcessing(answers: number, retryAfterSeconds?: number): void;
+  /** When each answer about an order (finalize or read) was sent (ms, performance.now()), and its status as sent. */
+  readonly orderAnswers: { at: number; status: string }[];
   stop(): Promise<void>;
 }
 
@@ -39,7 +48,45 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   let renewalWindow: ((certId: string) => { start: Date; end: Date } | undefined) | undefined;
   const renewalInfoRequests: string[] = [];
   const finalizedCsrs: string[] = [];
+  const orderAnswers: { at: number; status: string }[] = [];
+  let held = 0;
+  let heldRetryAfter: number | undefined;
   const pems = issueServerCert(opts.ca);
+  /** Pebble's answer about an order, passed on, or turned `processing` while answers are held. */
+  const forwardOrderAnswer = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const upstreamRequest = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      const chunks: Buffer[] = [];
+      up.on('data', (c: Buffer) => chunks.push(c));
+      up.on('end', () => {
+        let text = Buffer.concat(chunks);
+        const headers = { ...up.headers };
+        let status = '';
+        try {
+          const order = JSON.parse(text.toString('utf8')) as { status?: string; certificate?: string };
+          status = order.status ?? '';
+          if (held > 0 && (status === 'valid' || status === 'processing')) {
+            held -= 1;
+            status = order.status = 'processing';
+            delete order.certificate;
+            text = Buffer.from(JSON.stringify(order));
+            if (heldRetryAfter !== undefined) headers['retry-after'] = String(heldRetryAfter);
+          }
+        } catch {
+          // A problem document or something else: passed on as it came.
+        }
+        delete headers['transfer-encoding'];
+        headers['content-length'] = String(text.length);
+        orderAnswers.push({ at: performance.now(), status });
+        res.writeHead(up.statusCode ?? 502, headers);
+        res.end(text);
+      });
+    });
+    upstreamRequest.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    upstreamRequest.end(body);
+  };
   /** Pebble's answer to this request, passed through; the caller writes (or pipes) the body. */
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const upstreamRequest = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
@@ -97,8 +144,14 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
           res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:badCSR', detail: refusal, status: 400 }));
           return;
         }
-        forward(req, res).end(body);
+        forwardOrderAnswer(req, res, body);
       });
+      return;
+    }
+    if (req.method === 'POST' && req.url?.startsWith('/my-order/')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => forwardOrderAnswer(req, res, Buffer.concat(chunks)));
       return;
     }
     req.pipe(forward(req, res));
@@ -122,6 +175,11 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
     },
     renewalInfoRequests,
     finalizedCsrs,
+    holdProcessing(answers, retryAfterSeconds) {
+      held = answers;
+      heldRetryAfter = retryAfterSeconds;
+    },
+    orderAnswers,
     stop: () => new Promise((r) => server.close(() => r())),
   };
 }

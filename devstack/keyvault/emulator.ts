@@ -57,7 +57,8 @@ export interface KeyVaultEmulator {
   latestCertificateWithKey(name: string): { chainPem: string[]; keyPem: string; version: string } | undefined;
   /** The next `count` authenticated requests matching `match` get `status` (with Retry-After when given). */
   injectFaults(f: FaultSpec): void;
-  readonly requests: Array<{ method: string; path: string; status: number }>;
+  /** Every request answered: its method, path, status, and when it was answered (performance.now(), ms). */
+  readonly requests: Array<{ method: string; path: string; status: number; at: number }>;
   /** Every private key the vault holds, PEM. */
   privateKeyPems(): string[];
 }
@@ -83,7 +84,7 @@ export async function startKeyVaultEmulator(opts: KeyVaultEmulatorOptions): Prom
 
   const server = https.createServer({ key: tlsPair.keyPem, cert: tlsPair.certPem }, (req, res) => {
     void serve(req, res, vault, faults).then(
-      (status) => requests.push({ method: req.method ?? '', path: pathOf(req), status }),
+      (status) => requests.push({ method: req.method ?? '', path: pathOf(req), status, at: performance.now() }),
       () => res.destroy(),
     );
   });

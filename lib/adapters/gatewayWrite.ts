@@ -23,7 +23,10 @@ export type StartedUpdate = Outcome<{
   /** The serialized poller of the PUT's operation; absent when nothing needed writing. */
   operation?: string;
   refused: RefusedBinding[];
-  /** Seconds until the first poll (the setting, or ARM's Retry-After if larger). */
+  /**
+   * Seconds until the first poll: ApplicationGatewayPollIntervalSeconds (10 by default, the
+   * Retry-After ARM's network provider sends), at least 1.
+   */
   pollAfterSeconds: number;
 }>;
 

@@ -66,8 +66,17 @@ export type NameState = Outcome<{ state: 'free' | 'ours' | 'deleted'; scheduledP
  */
 export async function checkCertificateName(config: AppConfig, name: string, hostname: Hostname): Promise<NameState> {
   const certificates = certificateClient(config);
-  try {
-    const existing = await certificates.getCertificate(name);
+  // The four holders of the name are read at once and taken in this order, so the answer (a failed
+  // read's error included) is the one reading them in turn gives; a live certificate decides alone.
+  const [certificateRead, deletedRead, secretRead, deletedSecretRead] = await Promise.allSettled([
+    unlessNotFound(certificates.getCertificate(name), `Reading certificate ${name}`),
+    unlessNotFound(certificates.getDeletedCertificate(name), `Reading deleted certificate ${name}`),
+    unlessNotFound(secretClient(config).getSecret(name), `Reading secret ${name}`),
+    // A soft-deleted plain secret holds the name as firmly as a live one (certificates and secrets share names).
+    unlessNotFound(secretClient(config).getDeletedSecret(name), `Reading deleted secret ${name}`),
+  ]);
+  const existing = settledValue(certificateRead);
+  if (existing) {
     const tags = existing.properties.tags ?? {};
     if (tags[Tags.ManagedBy] !== MANAGED_BY)
       return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, 'a certificate this app does not manage (no managed-by tag)').detail);
@@ -78,17 +87,7 @@ export async function checkCertificateName(config: AppConfig, name: string, host
     if (!named.includes(hostname))
       return fail(ErrorCodes.KeyVaultNameTaken, takenError(name, `the certificate of ${named.join(', ') || 'no hostname'}`).detail);
     return { ok: true, state: 'ours', source: tags[Tags.Source] === IMPORTED_SOURCE || !tags[Tags.AcmeDirectory] ? 'imported' : 'acme' };
-  } catch (error) {
-    if ((error as RestLike).statusCode !== 404) throw keyVaultError(`Reading certificate ${name}`, error);
   }
-  // No live certificate: the three other holders of the name are read at once and taken in this
-  // order, so the answer (a failed read's error included) is the one reading them in turn gives.
-  const [deletedRead, secretRead, deletedSecretRead] = await Promise.allSettled([
-    unlessNotFound(certificates.getDeletedCertificate(name), `Reading deleted certificate ${name}`),
-    unlessNotFound(secretClient(config).getSecret(name), `Reading secret ${name}`),
-    // A soft-deleted plain secret holds the name as firmly as a live one (certificates and secrets share names).
-    unlessNotFound(secretClient(config).getDeletedSecret(name), `Reading deleted secret ${name}`),
-  ]);
   const deleted = settledValue(deletedRead);
   if (deleted) return { ok: true, state: 'deleted', ...(deleted.scheduledPurgeDate ? { scheduledPurgeDate: deleted.scheduledPurgeDate.toISOString() } : {}) };
   // A certificate's own (managed) secret without its certificate: a recovery or deletion still settling.

@@ -9,12 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCredential, LocalStack, startLocalStack } from '../../devstack/stack/localStack';
 import { randomHostname } from '../../devstack/stack/appOnStack';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../devstack/azurite/azurite';
+import { AcmeProxy, startAcmeProxy } from '../../devstack/acme/acmeProxy';
+import { loadCa } from '../../devstack/tls/testCa';
 import {
   acmeClient,
   answerChallenge,
   createOrder,
   deactivatePendingAuthorizations,
   downloadChain,
+  FINALIZE_WAIT,
   finalizeOrder,
   forgetAcmeClients,
   getHttp01Challenges,
@@ -31,12 +34,15 @@ import { hostname } from '../fixtures/hostnames';
 import { expectOk } from '../fixtures/outcomes';
 
 let stack: LocalStack;
+/** In front of Pebble, passing everything through unless a test asks it to answer as a slower CA would. */
+let proxy: AcmeProxy;
 /** The app's configuration for this stack, parsed from its settings: process.env is never touched. */
 let config: AppConfig;
 
 beforeAll(async () => {
   stack = await startLocalStack();
-  config = parseConfig(stack.settings);
+  proxy = await startAcmeProxy({ ca: loadCa(), upstreamDirectoryUrl: stack.pebble.directoryUrl });
+  config = parseConfig({ ...stack.settings, AcmeEndpoint: proxy.directoryUrl });
   setClientOverrides({ credential: fakeCredential, storageSharedKey: { accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY } });
   forgetAcmeClients();
 });
@@ -44,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   forgetAcmeClients();
   setClientOverrides({});
+  await proxy?.stop();
   await stack?.stop();
 });
 
@@ -162,6 +169,58 @@ describe('an ACME order through the adapter', () => {
 
     expect(await deactivatePendingAuthorizations(config, urls)).toBe(0);
     expect(await readStatus(config, validated.challenge.authorizationUrl)).toBe('valid');
+  });
+
+  it('waits inside finalize for an order the CA is still issuing, and returns it valid', async () => {
+    const { host, orderUrl, finalizeUrl } = await readyOrder('processing');
+    const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
+    proxy.holdProcessing(3);
+    const before = proxy.orderAnswers.length;
+    const finalized = expectOk(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString()));
+    expect(finalized).toEqual({ ok: true, status: 'valid', certificateUrl: expect.stringMatching(/^https:\/\//) });
+    // The finalize answer and two reads said processing; the third read found it issued.
+    expect(proxy.orderAnswers.slice(before).map((a) => a.status)).toEqual(['processing', 'processing', 'processing', 'valid']);
+  });
+
+  it("reads a processing order no sooner than the CA's Retry-After", async () => {
+    const { host, orderUrl, finalizeUrl } = await readyOrder('retry-after');
+    const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
+    proxy.holdProcessing(1, 1);
+    const before = proxy.orderAnswers.length;
+    expect(expectOk(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).status).toBe('valid');
+    const [finalize, read] = proxy.orderAnswers.slice(before);
+    expect(read!.at - finalize!.at).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("leaves a longer wait to the caller: returns processing with the CA's Retry-After, unread", async () => {
+    const { host, orderUrl, finalizeUrl } = await readyOrder('later');
+    const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
+    const retryAfterSeconds = FINALIZE_WAIT.budgetMs / 1000 + 1;
+    proxy.holdProcessing(1, retryAfterSeconds);
+    const before = proxy.orderAnswers.length;
+    expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual({ ok: true, status: 'processing', retryAfterSeconds });
+    expect(proxy.orderAnswers.slice(before).map((a) => a.status)).toEqual(['processing']);
+    // Read later, the order is what the CA made of it.
+    expect(expectOk(await pollOrder(orderUrl, (o) => !o.ok || o.status === 'valid')).status).toBe('valid');
+  });
+
+  it('stops waiting inside finalize once its budget is spent, reading on doubling delays', async () => {
+    const { host, orderUrl, finalizeUrl } = await readyOrder('slow-issue');
+    const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
+    proxy.holdProcessing(1000);
+    const before = proxy.orderAnswers.length;
+    try {
+      expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual({ ok: true, status: 'processing' });
+    } finally {
+      proxy.holdProcessing(0);
+    }
+    // Delays of firstMs, 2×, 4× … while their sum stays within the budget.
+    let reads = 0;
+    for (let sum = 0, next = FINALIZE_WAIT.firstMs; sum + next <= FINALIZE_WAIT.budgetMs; sum += next, next *= 2) reads += 1;
+    const answers = proxy.orderAnswers.slice(before);
+    expect(answers).toHaveLength(1 + reads);
+    const gaps = answers.slice(1).map((a, i) => a.at - answers[i]!.at);
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(FINALIZE_WAIT.firstMs * 2 ** i - 1));
   });
 
   it.each([

@@ -10,6 +10,7 @@ import type { AppConfig } from '../../lib/config';
 import { hostname } from '../fixtures/hostnames';
 // Mocked above (vi.mock is hoisted over these imports).
 import { checkCertificateName } from '../../lib/adapters/keyVaultNames';
+import { MANAGED_BY, Tags } from '../../lib/adapters/keyVaultCommon';
 import { conflictFor } from '../../functions/instanceStatus';
 import { startIssuance } from '../../functions/startIssuance';
 
@@ -57,6 +58,21 @@ const rest = (statusCode: number, afterMs = 0) =>
   new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, code: `E${statusCode}` })), afterMs));
 const HOST = hostname('www.precedence.test');
 const config = {} as AppConfig;
+
+describe('the Key Vault name check, all four holders read at once', () => {
+  it("answers from a live certificate alone: the other reads' failures do not count", async () => {
+    kv.getCertificate.mockResolvedValue({ name: 'www-precedence-test', properties: { tags: { [Tags.ManagedBy]: MANAGED_BY, [Tags.Hostnames]: HOST } } });
+    for (const read of [kv.getDeletedCertificate, kv.getSecret, kv.getDeletedSecret]) read.mockImplementation(() => rest(403));
+    await expect(checkCertificateName(config, 'www-precedence-test', HOST)).resolves.toMatchObject({ ok: true, state: 'ours' });
+  });
+
+  it("gives the live certificate read's error, not a later read's that failed sooner", async () => {
+    kv.getCertificate.mockImplementation(() => rest(403, 30));
+    kv.getDeletedCertificate.mockImplementation(() => rest(503, 0));
+    for (const read of [kv.getSecret, kv.getDeletedSecret]) read.mockImplementation(() => rest(404));
+    await expect(checkCertificateName(config, 'www-precedence-test', HOST)).rejects.toMatchObject({ code: 'KeyVaultAccessDenied', retryable: false });
+  });
+});
 
 describe('the Key Vault name check, once no live certificate holds the name', () => {
   beforeEach(() => {

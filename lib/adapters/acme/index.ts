@@ -5,5 +5,5 @@
  */
 export { acmeClient, forgetAcmeClients } from './account';
 export { answerChallenge, deactivatePendingAuthorizations, getHttp01Challenges, readStatus } from './authorizations';
-export { createOrder, downloadChain, finalizeOrder, readOrderStatus } from './orders';
+export { FINALIZE_WAIT, createOrder, downloadChain, finalizeOrder, readOrderStatus } from './orders';
 export { fetchRenewalWindow } from './renewalInfo';

@@ -17,9 +17,12 @@ let acmeModule: AcmeModule | undefined;
  * Retry-After header. An interceptor records it in the calling activity's async context, which
  * stays correct while several activities run at once in one worker.
  */
-const lastResponse = new AsyncLocalStorage<{ retryAfter?: string; status?: number }>();
+const lastResponse = new AsyncLocalStorage<{ retryAfter?: string; status?: number; answerRetryAfter?: string }>();
 
-/** Runs `fn` with a fresh record of its last error response (status, Retry-After). */
+/**
+ * Runs `fn` with a fresh record of its last error response (status, Retry-After) and of the
+ * Retry-After of its latest answer, whatever its status.
+ */
 export function withResponseRecord<T>(fn: () => Promise<T>): Promise<T> {
   return lastResponse.run({}, fn);
 }
@@ -57,6 +60,8 @@ export function acme(): AcmeModule {
         if (pool.length > MAX_POOLED_NONCES) pool.shift();
       }
       const store = lastResponse.getStore();
+      // A pending or processing order may carry one too (RFC 8555 §7.4; Boulder sends 3 s, wfe2/wfe.go orderRetryAfter).
+      if (store) store.answerRetryAfter = response.headers?.['retry-after'] ? String(response.headers['retry-after']) : undefined;
       if (store && response.status >= 400) {
         store.status = response.status;
         const header = response.headers?.['retry-after'];
@@ -93,7 +98,16 @@ interface AcmeHttpError {
 
 /** Seconds until the CA's Retry-After (RFC 8555 §6.6), from the error or the recorded response. */
 export function retryAfterSeconds(error: unknown): number | undefined {
-  const header = (error as AcmeHttpError).response?.headers?.['retry-after'] ?? lastResponse.getStore()?.retryAfter;
+  return headerSeconds((error as AcmeHttpError).response?.headers?.['retry-after'] ?? lastResponse.getStore()?.retryAfter);
+}
+
+/** Seconds of the Retry-After on the latest answer in this call (RFC 8555 §7.4 for a processing order), if it had one. */
+export function answerRetryAfterSeconds(): number | undefined {
+  return headerSeconds(lastResponse.getStore()?.answerRetryAfter);
+}
+
+/** A Retry-After value (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) as whole seconds from now, at least 0. */
+function headerSeconds(header: string | undefined): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds));

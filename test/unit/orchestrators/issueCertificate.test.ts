@@ -69,11 +69,11 @@ describe('the issuance recipe', () => {
       'startGatewayUpdate',
       'checkGatewayUpdate',
     ]);
-    // The gateway's address and the Key Vault name are read at once; the CSR starts with the answer
-    // to the CA (one Task.any) and is read alone when finalizing, after the order is polled; the
-    // files are deleted while finalizing (another Task.any, of two new tasks).
+    // The Key Vault name is read while the gateway's address is read and DNS checked (one Task.any,
+    // the name read alone afterwards); the CSR starts with the answer to the CA (another) and is read
+    // alone when finalizing, after the order is polled; the files are deleted while finalizing (a third).
     expect(result.calls.filter((c) => c.kind === 'all' || c.kind === 'any')).toEqual([
-      { kind: 'all', names: ['activity', 'activity'] },
+      { kind: 'any', names: ['activity', 'activity'] },
       { kind: 'any', names: ['activity', 'activity'] },
       { kind: 'any', names: ['activity', 'activity'] },
     ]);
@@ -98,6 +98,9 @@ describe('the issuance recipe', () => {
       activities: script(),
     });
     expect(result.activityNames()).not.toContain('getGatewayPublicIp');
+    // The DNS check and the Key Vault name read run at once (one Task.any of the two).
+    expect(result.activityNames().slice(0, 2).sort()).toEqual(['checkDnsResolution', 'checkKeyVaultName']);
+    expect(result.calls.find((c) => c.kind === 'any')).toEqual({ kind: 'any', names: ['activity', 'activity'] });
     expect(result.inputsOf('checkDnsResolution')).toEqual([{ hostname: HOST, gatewayIp: '198.51.100.7', gatewayAddresses: ['198.51.100.7', '2001:db8::7'] }]);
     expect(result.output).toMatchObject({ result: { ok: true, gatewayIp: '198.51.100.7' } });
   });
@@ -111,7 +114,44 @@ describe('the issuance recipe', () => {
       }),
     );
     expect(result.inputsOf('checkOrderStatus')).toHaveLength(2);
+    // finalizeOrder already read it for a few seconds: the next read is on a durable timer, never at once.
+    const finalizedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'finalizeOrder');
+    expect(result.calls.slice(finalizedAt).filter((c) => c.kind === 'timer')[0]).toEqual({ kind: 'timer', seconds: ORDER_POLL.firstSeconds });
     expect(result.inputsOf('mergeCertificate')).toEqual([{ certificateUrl: 'https://ca.test/cert/later', certificateName: 'www-recipe-test' }]);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it("waits the CA's Retry-After before reading an order still processing after finalize", () => {
+    const result = run(
+      script({
+        finalizeOrder: () => ({ ok: true, status: 'processing', retryAfterSeconds: 7 }),
+        checkOrderStatus: (_input, call) =>
+          call === 1 ? { ok: true, status: 'ready' } : { ok: true, status: 'valid', certificateUrl: 'https://ca.test/cert/later' },
+      }),
+    );
+    const finalizedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'finalizeOrder');
+    const mergedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'mergeCertificate');
+    expect(result.calls.slice(finalizedAt, mergedAt).filter((c) => c.kind === 'timer')).toEqual([{ kind: 'timer', seconds: 7 }]);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
+  it("polls no sooner than the CA's Retry-After, and caps a huge one", () => {
+    const result = run(
+      script({
+        checkOrderStatus: (_input, call) =>
+          call === 1
+            ? { ok: true, status: 'pending', retryAfterSeconds: 3 }
+            : call === 2
+              ? { ok: true, status: 'pending', retryAfterSeconds: 86_400 }
+              : call === 3
+                ? { ok: true, status: 'pending' }
+                : { ok: true, status: 'ready' },
+      }),
+    );
+    const finalizedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'finalizeOrder');
+    const timers = result.calls.slice(0, finalizedAt).flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
+    // 3 s (the CA's, over our 1 s), the cap (over our 2 s), then our own 4 s.
+    expect(timers).toEqual([3, ORDER_POLL.maxRetryAfterSeconds, 4]);
     expect(result.lastStatus).toMatchObject({ status: 'Completed' });
   });
 
@@ -129,6 +169,19 @@ describe('the issuance recipe', () => {
     expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkKeyVaultName', 'checkDnsResolution']);
     expect(result.error?.message).toMatch(/^\[HostnameNotResolvingToApplicationGateway\]/);
     expect(result.lastStatus).toEqual({ status: 'Failed', error: 'HostnameNotResolvingToApplicationGateway', message: 'points at 198.51.100.1' });
+  });
+
+  it("ends with the gateway address's failure, not the Key Vault read's that ran alongside it", () => {
+    const result = run(
+      script({
+        getGatewayPublicIp: () => ({ ok: false, code: 'ApplicationGatewayNotFound', message: 'no gateway gw in rg' }),
+        checkKeyVaultName: () => {
+          throw activityFailure('KeyVaultAccessDenied', 'forbidden');
+        },
+      }),
+    );
+    expect(result.activityNames()).toEqual(['getGatewayPublicIp', 'checkKeyVaultName']);
+    expect(result.lastStatus).toEqual({ status: 'Failed', error: 'ApplicationGatewayNotFound', message: 'no gateway gw in rg' });
   });
 
   it("waits on a durable timer for the account's next order when its bucket is empty, then orders", () => {
