@@ -34,6 +34,11 @@ export interface AcmeProxy {
    * wfe2/wfe.go, orderRetryAfter).
    */
   holdProcessing(answers: number, retryAfterSeconds?: number): void;
+  /**
+   * The next answer about an order past `ready` says `invalid`, with `detail` as the order's `error`:
+   * a CA that failed to issue (RFC 8555 §7.1.6, processing → invalid; §7.1.3 `error`).
+   */
+  failIssuance(detail: string): void;
   /** When each answer about an order (finalize or read) was sent (ms, performance.now()), and its status as sent. */
   readonly orderAnswers: { at: number; status: string }[];
   stop(): Promise<void>;
@@ -51,6 +56,7 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   const orderAnswers: { at: number; status: string }[] = [];
   let held = 0;
   let heldRetryAfter: number | undefined;
+  let issuanceFailure: string | undefined;
   const pems = issueServerCert(opts.ca);
   /** Pebble's answer about an order, passed on, or turned `processing` while answers are held. */
   const forwardOrderAnswer = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
@@ -64,7 +70,13 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
         try {
           const order = JSON.parse(text.toString('utf8')) as { status?: string; certificate?: string };
           status = order.status ?? '';
-          if (held > 0 && (status === 'valid' || status === 'processing')) {
+          if (issuanceFailure !== undefined && (status === 'valid' || status === 'processing')) {
+            status = order.status = 'invalid';
+            delete order.certificate;
+            (order as { error?: unknown }).error = { type: 'urn:ietf:params:acme:error:serverInternal', detail: issuanceFailure, status: 500 };
+            issuanceFailure = undefined;
+            text = Buffer.from(JSON.stringify(order));
+          } else if (held > 0 && (status === 'valid' || status === 'processing')) {
             held -= 1;
             status = order.status = 'processing';
             delete order.certificate;
@@ -178,6 +190,9 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
     holdProcessing(answers, retryAfterSeconds) {
       held = answers;
       heldRetryAfter = retryAfterSeconds;
+    },
+    failIssuance(detail) {
+      issuanceFailure = detail;
     },
     orderAnswers,
     stop: () => new Promise((r) => server.close(() => r())),

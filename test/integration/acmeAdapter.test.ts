@@ -204,6 +204,17 @@ describe('an ACME order through the adapter', () => {
     expect(expectOk(await pollOrder(orderUrl, (o) => !o.ok || o.status === 'valid')).status).toBe('valid');
   });
 
+  it("ends as an AcmeOrderInvalid value with the order's own error when the CA fails to issue", async () => {
+    const { host, orderUrl, finalizeUrl } = await readyOrder('issue-fails');
+    const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
+    proxy.failIssuance('the signing service is unavailable');
+    expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual({
+      ok: false,
+      code: 'AcmeOrderInvalid',
+      message: 'The CA marked the order invalid: the signing service is unavailable',
+    });
+  });
+
   it('stops waiting inside finalize once its budget is spent, reading on doubling delays', async () => {
     const { host, orderUrl, finalizeUrl } = await readyOrder('slow-issue');
     const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
