@@ -36,16 +36,17 @@ type OrderStatus = ActivityOutput<'checkOrderStatus'>;
 
 /**
  * Reads the order until its status is one of `until`: after `firstWaitSeconds` on a durable timer
- * (at once when not given), then on doubling timers, each at least the CA's Retry-After.
+ * (at once when not given), then on doubling timers, each at least the CA's Retry-After; no wait
+ * is longer than ORDER_POLL.maxRetryAfterSeconds.
  */
 function* pollOrder(context: OrchestrationContext, orderUrl: string, until: readonly string[], firstWaitSeconds?: number): Step<OrderStatus> {
   let wait = firstWaitSeconds;
   let delay: number = ORDER_POLL.firstSeconds;
   for (let poll = 0; poll < ORDER_POLL.maxPolls; poll += 1) {
-    if (wait !== undefined) yield* sleep(context, wait);
+    if (wait !== undefined) yield* sleep(context, Math.min(wait, ORDER_POLL.maxRetryAfterSeconds));
     const status = yield* call(context, Activities.checkOrderStatus, { orderUrl });
     if (!status.ok || until.includes(status.status)) return status;
-    wait = Math.min(Math.max(delay, status.retryAfterSeconds ?? 0), ORDER_POLL.maxRetryAfterSeconds);
+    wait = Math.max(delay, status.retryAfterSeconds ?? 0);
     delay = Math.min(delay * 2, ORDER_POLL.maxSeconds);
   }
   return fail(ErrorCodes.AcmeOrderTimedOut, `The CA did not finish the order within ${ORDER_POLL.maxPolls} polls; it may be overloaded. Try again later.`);

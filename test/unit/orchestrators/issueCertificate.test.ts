@@ -135,6 +135,20 @@ describe('the issuance recipe', () => {
     expect(result.lastStatus).toMatchObject({ status: 'Completed' });
   });
 
+  it('caps a huge Retry-After on an order still processing after finalize', () => {
+    const result = run(
+      script({
+        finalizeOrder: () => ({ ok: true, status: 'processing', retryAfterSeconds: 999_999_999 }),
+        checkOrderStatus: (_input, call) =>
+          call === 1 ? { ok: true, status: 'ready' } : { ok: true, status: 'valid', certificateUrl: 'https://ca.test/cert/later' },
+      }),
+    );
+    const finalizedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'finalizeOrder');
+    const mergedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'mergeCertificate');
+    expect(result.calls.slice(finalizedAt, mergedAt).filter((c) => c.kind === 'timer')).toEqual([{ kind: 'timer', seconds: ORDER_POLL.maxRetryAfterSeconds }]);
+    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+  });
+
   it("polls no sooner than the CA's Retry-After, and caps a huge one", () => {
     const result = run(
       script({
