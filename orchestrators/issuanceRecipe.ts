@@ -19,9 +19,9 @@ import { ordersMessage, secondsUntil } from '../lib/caLimits';
 export type Report = (step: Exclude<StepName, 'Failed'>, message: string) => void;
 
 /**
- * Order polling: 1 s doubling to 30 s, at most 20 polls (~8 min); Let's Encrypt validates in seconds.
- * A CA's longer Retry-After on a pending or processing order (RFC 8555 §7.4) is honoured, up to
- * `maxRetryAfterSeconds` a wait.
+ * Order polling: 1 s doubling to 30 s, at most 20 polls (~8 min at this pace); Let's Encrypt
+ * validates in seconds. A CA's longer Retry-After on a pending or processing order (RFC 8555 §7.4)
+ * is honoured, up to `maxRetryAfterSeconds` a wait, which can stretch the 20 polls to ~100 min.
  */
 export const ORDER_POLL = { firstSeconds: 1, maxSeconds: 30, maxPolls: 20, maxRetryAfterSeconds: 300 } as const;
 /** Recovering a soft-deleted certificate takes seconds in Key Vault; checked every 5 s for up to 5 minutes. */
@@ -116,8 +116,9 @@ function* createOrder(context: OrchestrationContext, hostname: Hostname, report:
     order = yield* newOrder(context, hostname);
   }
   if (!order.ok && order.code === ErrorCodes.AcmeRateLimited && order.retryAfterSeconds !== undefined) {
-    const at = new Date(context.df.currentUtcDateTime.getTime() + order.retryAfterSeconds * 1000).toISOString();
-    return fail(order.code, `${order.message} Try again after ${at}.`, order.retryAfterSeconds);
+    const at = new Date(context.df.currentUtcDateTime.getTime() + order.retryAfterSeconds * 1000);
+    const when = Number.isNaN(at.getTime()) ? `in ${order.retryAfterSeconds} s` : `after ${at.toISOString()}`;
+    return fail(order.code, `${order.message} Try again ${when}.`, order.retryAfterSeconds);
   }
   return order;
 }

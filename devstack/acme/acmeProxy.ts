@@ -30,15 +30,16 @@ export interface AcmeProxy {
   /**
    * The next `answers` answers about an order past `ready` (finalize's, or an order read's) say
    * `processing`, without a certificate URL, as a CA still issuing does (RFC 8555 §7.4); with
-   * `retryAfterSeconds`, each carries that Retry-After, as Let's Encrypt's do (3 s: Boulder
-   * wfe2/wfe.go, orderRetryAfter).
+   * `retryAfter`, each carries that Retry-After header, as given (a number of seconds, or any
+   * text), as Let's Encrypt's do (3 s: Boulder wfe2/wfe.go, orderRetryAfter).
    */
-  holdProcessing(answers: number, retryAfterSeconds?: number): void;
+  holdProcessing(answers: number, retryAfter?: number | string): void;
   /**
-   * The next answer about an order past `ready` says `invalid`, with `detail` as the order's `error`:
-   * a CA that failed to issue (RFC 8555 §7.1.6, processing → invalid; §7.1.3 `error`).
+   * The next order to be answered past `ready` fails issuance: from then on every answer about it
+   * says `invalid`, with `detail` as its `error` (RFC 8555 §7.1.6: processing → invalid, which is
+   * final; §7.1.3 `error`). `undefined` withdraws a failure not yet applied.
    */
-  failIssuance(detail: string): void;
+  failIssuance(detail: string | undefined): void;
   /** When each answer about an order (finalize or read) was sent (ms, performance.now()), and its status as sent. */
   readonly orderAnswers: { at: number; status: string }[];
   stop(): Promise<void>;
@@ -55,8 +56,10 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   const finalizedCsrs: string[] = [];
   const orderAnswers: { at: number; status: string }[] = [];
   let held = 0;
-  let heldRetryAfter: number | undefined;
+  let heldRetryAfter: number | string | undefined;
   let issuanceFailure: string | undefined;
+  /** Orders that failed issuance, by id (the last segment of their URLs), with their error detail. */
+  const failedOrders = new Map<string, string>();
   const pems = issueServerCert(opts.ca);
   /** Pebble's answer about an order, passed on, or turned `processing` while answers are held. */
   const forwardOrderAnswer = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
@@ -69,12 +72,19 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
         let status = '';
         try {
           const order = JSON.parse(text.toString('utf8')) as { status?: string; certificate?: string };
-          status = order.status ?? '';
-          if (issuanceFailure !== undefined && (status === 'valid' || status === 'processing')) {
+          // A problem document (a refused finalize, say) is passed on as it came.
+          if ((up.statusCode ?? 500) >= 400 || typeof order.status !== 'string') throw new Error('not an order');
+          status = order.status;
+          const id = req.url?.split('/').pop() ?? '';
+          if (issuanceFailure !== undefined && !failedOrders.has(id) && (status === 'valid' || status === 'processing')) {
+            failedOrders.set(id, issuanceFailure);
+            issuanceFailure = undefined;
+          }
+          const failure = failedOrders.get(id);
+          if (failure !== undefined) {
             status = order.status = 'invalid';
             delete order.certificate;
-            (order as { error?: unknown }).error = { type: 'urn:ietf:params:acme:error:serverInternal', detail: issuanceFailure, status: 500 };
-            issuanceFailure = undefined;
+            (order as { error?: unknown }).error = { type: 'urn:ietf:params:acme:error:serverInternal', detail: failure, status: 500 };
             text = Buffer.from(JSON.stringify(order));
           } else if (held > 0 && (status === 'valid' || status === 'processing')) {
             held -= 1;
@@ -84,7 +94,7 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
             if (heldRetryAfter !== undefined) headers['retry-after'] = String(heldRetryAfter);
           }
         } catch {
-          // A problem document or something else: passed on as it came.
+          // Not an order: passed on as it came.
         }
         delete headers['transfer-encoding'];
         headers['content-length'] = String(text.length);
@@ -187,9 +197,9 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
     },
     renewalInfoRequests,
     finalizedCsrs,
-    holdProcessing(answers, retryAfterSeconds) {
+    holdProcessing(answers, retryAfter) {
       held = answers;
-      heldRetryAfter = retryAfterSeconds;
+      heldRetryAfter = retryAfter;
     },
     failIssuance(detail) {
       issuanceFailure = detail;

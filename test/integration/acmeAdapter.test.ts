@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import * as acmeLib from 'acme-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCredential, LocalStack, startLocalStack } from '../../devstack/stack/localStack';
 import { randomHostname } from '../../devstack/stack/appOnStack';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../devstack/azurite/azurite';
@@ -45,6 +45,12 @@ beforeAll(async () => {
   config = parseConfig({ ...stack.settings, AcmeEndpoint: proxy.directoryUrl });
   setClientOverrides({ credential: fakeCredential, storageSharedKey: { accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY } });
   forgetAcmeClients();
+});
+
+afterEach(() => {
+  // A test that failed part-way leaves nothing held for the next one.
+  proxy.holdProcessing(0);
+  proxy.failIssuance(undefined);
 });
 
 afterAll(async () => {
@@ -208,11 +214,21 @@ describe('an ACME order through the adapter', () => {
     const { host, orderUrl, finalizeUrl } = await readyOrder('issue-fails');
     const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
     proxy.failIssuance('the signing service is unavailable');
-    expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual({
-      ok: false,
-      code: 'AcmeOrderInvalid',
-      message: 'The CA marked the order invalid: the signing service is unavailable',
-    });
+    const invalid = { ok: false, code: 'AcmeOrderInvalid', message: 'The CA marked the order invalid: the signing service is unavailable' };
+    expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual(invalid);
+    // Invalid is final (RFC 8555 §7.1.6): a later read, or a replayed finalize, says so again.
+    expect(await readOrderStatus(config, orderUrl)).toEqual(invalid);
+    expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual(invalid);
+  });
+
+  it('reads a processing order no sooner than a Retry-After given as an HTTP-date', async () => {
+    const { host, orderUrl, finalizeUrl } = await readyOrder('retry-date');
+    const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
+    // The date is a whole second, between 1 and 2 s ahead: rounding it down would read too early.
+    const at = Math.ceil((Date.now() + 1_000) / 1000) * 1000;
+    proxy.holdProcessing(1, new Date(at).toUTCString());
+    expect(expectOk(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).status).toBe('valid');
+    expect(Date.now()).toBeGreaterThanOrEqual(at);
   });
 
   it('stops waiting inside finalize once its budget is spent, reading on doubling delays', async () => {
@@ -220,11 +236,7 @@ describe('an ACME order through the adapter', () => {
     const [, csr] = await acmeLib.crypto.createCsr({ commonName: host, altNames: [host] });
     proxy.holdProcessing(1000);
     const before = proxy.orderAnswers.length;
-    try {
-      expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual({ ok: true, status: 'processing' });
-    } finally {
-      proxy.holdProcessing(0);
-    }
+    expect(await finalizeOrder(config, orderUrl, finalizeUrl, csr.toString())).toEqual({ ok: true, status: 'processing' });
     // Delays of firstMs, 2×, 4× … while their sum stays within the budget.
     let reads = 0;
     for (let sum = 0, next = FINALIZE_WAIT.firstMs; sum + next <= FINALIZE_WAIT.budgetMs; sum += next, next *= 2) reads += 1;

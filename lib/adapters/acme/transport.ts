@@ -106,13 +106,60 @@ export function answerRetryAfterSeconds(): number | undefined {
   return headerSeconds(lastResponse.getStore()?.answerRetryAfter);
 }
 
-/** A Retry-After value (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) as whole seconds from now, at least 0. */
-function headerSeconds(header: string | undefined): number | undefined {
+/** A CA's Retry-After beyond this is taken as this (a year): every rate limit lifts sooner, and timers and dates stay in range. */
+export const MAX_RETRY_AFTER_SECONDS = 366 * 86_400;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+/** RFC 9110 §5.6.7: IMF-fixdate, which senders must use, and the two obsolete forms recipients must accept. */
+const IMF_FIXDATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`);
+
+/** An HTTP-date (RFC 9110 §5.6.7) in ms since the epoch, or undefined when `text` is not one. */
+export function parseHttpDate(text: string, nowMs: number): number | undefined {
+  let parts: [day: string, month: string, year: number, hour: string, minute: string, second: string] | undefined;
+  let m: RegExpExecArray | null;
+  if ((m = IMF_FIXDATE.exec(text))) parts = [m[1]!, m[2]!, Number(m[3]), m[4]!, m[5]!, m[6]!];
+  else if ((m = ASCTIME_DATE.exec(text))) parts = [m[2]!, m[1]!, Number(m[6]), m[3]!, m[4]!, m[5]!];
+  else if ((m = RFC850_DATE.exec(text))) {
+    // A two-digit year more than 50 years ahead is the latest past year with those digits (§5.6.7).
+    const thisYear = new Date(nowMs).getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + Number(m[3]);
+    if (year > thisYear + 50) year -= 100;
+    parts = [m[1]!, m[2]!, year, m[4]!, m[5]!, m[6]!];
+  }
+  if (!parts) return undefined;
+  const [day, month, year, hour, minute, second] = parts;
+  const ms = Date.UTC(year, MONTHS.indexOf(month), Number(day), Number(hour), Number(minute), Number(second));
+  const back = new Date(ms);
+  // No 31 February, no 25 o'clock: the fields must be what they say.
+  if (
+    back.getUTCDate() !== Number(day) ||
+    back.getUTCHours() !== Number(hour) ||
+    back.getUTCMinutes() !== Number(minute) ||
+    back.getUTCSeconds() !== Number(second)
+  )
+    return undefined;
+  return ms;
+}
+
+/**
+ * A Retry-After value (RFC 9110 §10.2.3: delay-seconds, digits only, or an HTTP-date) as whole
+ * seconds from now, rounded up so that a wait never ends before it, at least 0 and at most
+ * MAX_RETRY_AFTER_SECONDS. Anything else (a fraction, a sign, hex, free text) is no Retry-After.
+ */
+export function headerSeconds(header: string | undefined, nowMs = Date.now()): number | undefined {
   if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds));
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.round((date - Date.now()) / 1000));
+  const text = header.trim();
+  let seconds: number | undefined;
+  if (/^\d+$/.test(text)) seconds = Number(text);
+  else {
+    const at = parseHttpDate(text, nowMs);
+    if (at !== undefined) seconds = Math.max(0, Math.ceil((at - nowMs) / 1000));
+  }
+  return seconds === undefined ? undefined : Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
 }
 
 /** acme-client throws plain Errors whose message is the problem detail; a rate limit says so. */

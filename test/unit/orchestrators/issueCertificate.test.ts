@@ -341,6 +341,11 @@ describe('the issuance recipe', () => {
     });
   });
 
+  it('reports a rate limit whose end no date can hold in seconds, still as AcmeRateLimited', () => {
+    const result = run(script({ createAcmeOrder: () => ({ ok: false, code: 'AcmeRateLimited', message: 'too many.', retryAfterSeconds: 1e13 }) }));
+    expect(result.lastStatus).toMatchObject({ status: 'Failed', error: 'AcmeRateLimited', message: 'too many. Try again in 10000000000000 s.' });
+  });
+
   it('polls a slow order on doubling timers, bounded, then fails with AcmeOrderTimedOut', () => {
     const result = run(script({ checkOrderStatus: () => ({ ok: true, status: 'pending' }) }));
     const timers = result.calls.flatMap((c) => (c.kind === 'timer' ? [c.seconds] : []));
