@@ -226,12 +226,12 @@ async function main(): Promise<void> {
     rows.push({ name: `${label}: history events / cert`, value: (history / size).toFixed(1) });
     rows.push({ name: `${label}: activity calls / cert`, value: (activities / size).toFixed(1) });
   }
-  // Context for scaling: the same 50 orders done directly with acme-client, all at once, each right after an app run.
+  // Context for scaling: 50 orders done directly with acme-client, all at once, each right after an app run of 50.
   if (included('batch')) {
     const times = baseline50;
     results.baselineBatch50 = { ms: median(times), samples: times };
     rows.push({ name: 'baseline: 50 orders at once with acme-client', value: `${median(times).toFixed(0)} ms` });
-    // Each app run against the baseline right after it on the same stack; the median of those ratios.
+    // Each app run against the baseline run right after it (on a fresh stack of its own); the median of those ratios.
     const app50 = (batch[50] as { samples: number[] }).samples;
     const ratio50 = median(app50.map((ms, i) => ms / (times[i] ?? Number.NaN)));
     results.batch50Ratio = ratio50;

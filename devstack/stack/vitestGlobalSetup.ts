@@ -3,7 +3,7 @@
  * points NODE_EXTRA_CA_CERTS at it, so every worker process trusts the local HTTPS servers.
  */
 import { tmpdir } from 'node:os';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CA_DIR_ENV, removeCaKey, writeCa } from '../tls/testCa';
 
@@ -11,9 +11,10 @@ export default function setup(): () => void {
   // The deployed runtime is Node 22 (infra/main.bicep); npm scripts run node_modules/.bin/node.
   console.log(`Tests run on Node ${process.version} (${process.execPath})`);
   const dir = mkdtempSync(join(tmpdir(), 'appgw-acme-ca-'));
-  // The CA key must not outlive the run, even one ended by Ctrl-C or an error (vitest exits then).
-  const removeKey = () => removeCaKey(dir);
-  process.once('exit', removeKey);
+  // The CA key must not outlive the run, even one ended by Ctrl-C or an error (vitest exits then);
+  // nor does the rest of the directory outlive the process.
+  const removeAll = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeAll);
   const { bundlePath } = writeCa(dir);
   const previous = process.env.NODE_EXTRA_CA_CERTS;
   process.env[CA_DIR_ENV] = dir;
@@ -22,9 +23,8 @@ export default function setup(): () => void {
     if (previous === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
     else process.env.NODE_EXTRA_CA_CERTS = previous;
     delete process.env[CA_DIR_ENV];
-    removeKey();
-    process.off('exit', removeKey);
-    // The public bundle (a few KB in the OS temp dir) is kept: the worker pool may start one more
-    // process after teardown with the environment it captured, and Node warns when the bundle is gone.
+    removeCaKey(dir);
+    // The public bundle stays until the process exits: the worker pool may start one more process
+    // after teardown with the environment it captured, and Node warns when the bundle is gone.
   };
 }

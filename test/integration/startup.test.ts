@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import ignore from 'ignore';
 import { RUNTIME_EXTERNALS, buildApp } from '../../scripts/build';
 
 const root = join(__dirname, '..', '..');
@@ -44,5 +45,14 @@ describe('start-up of the deployed bundle', () => {
       .filter((l) => l && !l.startsWith('#'));
     expect(ignored).toContain('!dist/**');
     expect(ignored).not.toContain('node_modules/');
+  });
+
+  it("publishes, of the project's own files, only what the host runs (and the lock file for a remote build)", () => {
+    // Core Tools reads .funcignore with gitignore's rules; `ignore` implements them.
+    const funcignore = ignore().add(readFileSync(join(root, '.funcignore'), 'utf8'));
+    const tracked = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const built = readdirSync(join(root, 'dist')).map((f) => `dist/${f}`);
+    const shipped = [...new Set([...tracked, ...built])].filter((f) => !funcignore.ignores(f)).sort();
+    expect(shipped).toEqual(['dist/main.js', 'host.json', 'package-lock.json', 'package.json']);
   });
 });
