@@ -1,7 +1,8 @@
 /**
  * The test run's CA (devstack/stack/vitestGlobalSetup.ts) keeps its private key on disk only while
- * the run lasts: teardown, or the end of the process that made it, removes it; the public bundle
- * that NODE_EXTRA_CA_CERTS names stays for workers that start late.
+ * the run lasts: teardown removes it, and the public bundle that NODE_EXTRA_CA_CERTS names stays for
+ * workers that start late; the end of the process that made it, with or without teardown, removes
+ * the whole directory.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +23,11 @@ function freshTmp(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ca-cleanup-test-'));
   dirs.push(dir);
   return dir;
+}
+
+/** The CA directories in `tmp` (tsx keeps its own cache there too). */
+function caDirs(tmp: string): string[] {
+  return readdirSync(tmp).filter((name) => name.startsWith('appgw-acme-ca-'));
 }
 
 /** The files in the CA directory (it has no sub-directories), with whether each holds a private key. */
@@ -56,14 +62,23 @@ describe('the test run CA', () => {
     expect(process.env[CA_DIR_ENV]).toBe(saved[CA_DIR_ENV]);
   });
 
-  it('removes the key when the process that made it ends without teardown (Ctrl-C, a crash)', () => {
+  it('leaves nothing when the process that made it ends without teardown (Ctrl-C, a crash)', () => {
     const tmp = freshTmp();
     const script = "require('./devstack/stack/vitestGlobalSetup').default(); console.log(process.env.TEST_CA_DIR); process.exit(3);";
     const result = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['-e', script], { cwd: root, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(3);
     const caDir = result.stdout.trim().split('\n').pop()!;
     expect(caDir.startsWith(tmp)).toBe(true);
-    expect(existsSync(caDir)).toBe(true);
-    expect(files(caDir)).toEqual([{ name: 'bundle.pem', privateKey: false }]);
+    expect(existsSync(caDir)).toBe(false);
+    expect(caDirs(tmp)).toEqual([]);
+  });
+
+  it('leaves nothing when the process that made it ends after teardown', () => {
+    const tmp = freshTmp();
+    const script = "const teardown = require('./devstack/stack/vitestGlobalSetup').default(); console.log(process.env.TEST_CA_DIR); teardown();";
+    const result = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['-e', script], { cwd: root, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').pop()!.startsWith(tmp)).toBe(true);
+    expect(caDirs(tmp)).toEqual([]);
   });
 });
