@@ -121,33 +121,25 @@ describe('the issuance recipe', () => {
     expect(result.lastStatus).toMatchObject({ status: 'Completed' });
   });
 
-  it("waits the CA's Retry-After before reading an order still processing after finalize", () => {
-    const result = run(
-      script({
-        finalizeOrder: () => ({ ok: true, status: 'processing', retryAfterSeconds: 7 }),
-        checkOrderStatus: (_input, call) =>
-          call === 1 ? { ok: true, status: 'ready' } : { ok: true, status: 'valid', certificateUrl: 'https://ca.test/cert/later' },
-      }),
-    );
-    const finalizedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'finalizeOrder');
-    const mergedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'mergeCertificate');
-    expect(result.calls.slice(finalizedAt, mergedAt).filter((c) => c.kind === 'timer')).toEqual([{ kind: 'timer', seconds: 7 }]);
-    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
-  });
-
-  it('caps a huge Retry-After on an order still processing after finalize', () => {
-    const result = run(
-      script({
-        finalizeOrder: () => ({ ok: true, status: 'processing', retryAfterSeconds: 999_999_999 }),
-        checkOrderStatus: (_input, call) =>
-          call === 1 ? { ok: true, status: 'ready' } : { ok: true, status: 'valid', certificateUrl: 'https://ca.test/cert/later' },
-      }),
-    );
-    const finalizedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'finalizeOrder');
-    const mergedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'mergeCertificate');
-    expect(result.calls.slice(finalizedAt, mergedAt).filter((c) => c.kind === 'timer')).toEqual([{ kind: 'timer', seconds: ORDER_POLL.maxRetryAfterSeconds }]);
-    expect(result.lastStatus).toMatchObject({ status: 'Completed' });
-  });
+  it.each([
+    { retryAfterSeconds: 7, timer: 7 },
+    { retryAfterSeconds: 999_999_999, timer: ORDER_POLL.maxRetryAfterSeconds },
+  ])(
+    "waits the CA's Retry-After of $retryAfterSeconds s (at most the cap) before reading an order still processing after finalize",
+    ({ retryAfterSeconds, timer }) => {
+      const result = run(
+        script({
+          finalizeOrder: () => ({ ok: true, status: 'processing', retryAfterSeconds }),
+          checkOrderStatus: (_input, call) =>
+            call === 1 ? { ok: true, status: 'ready' } : { ok: true, status: 'valid', certificateUrl: 'https://ca.test/cert/later' },
+        }),
+      );
+      const finalizedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'finalizeOrder');
+      const mergedAt = result.calls.findIndex((c) => c.kind === 'activity' && c.name === 'mergeCertificate');
+      expect(result.calls.slice(finalizedAt, mergedAt).filter((c) => c.kind === 'timer')).toEqual([{ kind: 'timer', seconds: timer }]);
+      expect(result.lastStatus).toMatchObject({ status: 'Completed' });
+    },
+  );
 
   it("polls no sooner than the CA's Retry-After, and caps a huge one", () => {
     const result = run(
