@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
 import ignore from 'ignore';
+import { coreToolsPublishes } from '../fixtures/funcignore';
 import { RUNTIME_EXTERNALS, buildApp } from '../../scripts/build';
 
 const root = join(__dirname, '..', '..');
@@ -36,23 +37,23 @@ describe('start-up of the deployed bundle', () => {
     expect(result.stderr).toMatch(/KeyVaultBaseUrl is required but not set/);
   });
 
-  it('ships what the bundle leaves outside as production dependencies, and a publish keeps the bundle', () => {
+  it('ships what the bundle leaves outside as production dependencies', () => {
     // `@azure/functions-core` is the host's own module; the rest must survive `npm ci --omit=dev`.
     for (const name of RUNTIME_EXTERNALS.filter((n) => n !== '@azure/functions-core')) expect(pkg.dependencies).toHaveProperty([name]);
-    const ignored = readFileSync(join(root, '.funcignore'), 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-    expect(ignored).toContain('!dist/**');
-    expect(ignored).not.toContain('node_modules/');
+    expect(readFileSync(join(root, '.funcignore'), 'utf8')).not.toMatch(/^\/?node_modules/m);
   });
 
-  it("publishes, of the project's own files, only what the host runs (and the lock file for a remote build)", () => {
-    // Core Tools reads .funcignore with gitignore's rules; `ignore` implements them.
-    const funcignore = ignore().add(readFileSync(join(root, '.funcignore'), 'utf8'));
+  it.each([
+    // Core Tools' own parser (src/Cli/func/Common/GitIgnoreParser.cs), which `func … publish` uses.
+    ['Core Tools', (funcignore: string) => (path: string) => coreToolsPublishes(funcignore, path)],
+    // git's rules (the `ignore` library), as other tools that honour .funcignore read it.
+    ['git', (funcignore: string) => (path: string) => !ignore().add(funcignore).ignores(path)],
+  ] as const)("publishes, read by %s's rules, only the bundle, host.json, package.json and the lock file of the project's own files", (_reader, reading) => {
+    const publishes = reading(readFileSync(join(root, '.funcignore'), 'utf8'));
     const tracked = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     const built = readdirSync(join(root, 'dist')).map((f) => `dist/${f}`);
-    const shipped = [...new Set([...tracked, ...built])].filter((f) => !funcignore.ignores(f)).sort();
+    expect(built).toEqual(expect.arrayContaining(['dist/main.js', 'dist/main.js.map']));
+    const shipped = [...new Set([...tracked, ...built])].filter(publishes).sort();
     expect(shipped).toEqual(['dist/main.js', 'host.json', 'package-lock.json', 'package.json']);
   });
 });
