@@ -11,10 +11,17 @@ export default function setup(): () => void {
   // The deployed runtime is Node 22 (infra/main.bicep); npm scripts run node_modules/.bin/node.
   console.log(`Tests run on Node ${process.version} (${process.execPath})`);
   const dir = mkdtempSync(join(tmpdir(), 'appgw-acme-ca-'));
-  // The CA key must not outlive the run, even one ended by Ctrl-C or an error (vitest exits then);
-  // nor does the rest of the directory outlive the process.
+  // Nothing of the CA outlives the process: not on exit, and not when a signal ends it (Ctrl-C,
+  // `kill`), which skips 'exit' handlers unless something else (vitest, at times) catches it.
   const removeAll = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      removeAll();
+      // No other listener: the process dies of the signal, as it would have without this one.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
   const { bundlePath } = writeCa(dir);
   const previous = process.env.NODE_EXTRA_CA_CERTS;
   process.env[CA_DIR_ENV] = dir;

@@ -4,7 +4,7 @@
  * workers that start late; the end of the process that made it, with or without teardown, removes
  * the whole directory.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,34 @@ describe('the test run CA', () => {
     const caDir = result.stdout.trim().split('\n').pop()!;
     expect(caDir.startsWith(tmp)).toBe(true);
     expect(existsSync(caDir)).toBe(false);
+    expect(caDirs(tmp)).toEqual([]);
+  });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('leaves nothing when %s ends the process that made it, which still dies of the signal', async (signal) => {
+    const tmp = freshTmp();
+    const script = "require('./devstack/stack/vitestGlobalSetup').default(); console.log(process.env.TEST_CA_DIR); setInterval(() => {}, 1000);";
+    // Node itself, with tsx as a loader: tsx's own CLI relays some signals to a child and not others.
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: root,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const caDir = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        const line = out.split('\n').find((l) => l.startsWith(tmp));
+        if (line) resolve(line);
+      });
+      child.once('exit', () => reject(new Error(`exited before printing its CA directory: ${out}`)));
+    });
+    expect(files(caDir).some((f) => f.privateKey)).toBe(true);
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, sig) => resolve({ code, signal: sig })),
+    );
+    child.kill(signal);
+    const { code, signal: bySignal } = await ended;
+    expect({ code, signal: bySignal }).toEqual({ code: null, signal });
     expect(caDirs(tmp)).toEqual([]);
   });
 

@@ -19,6 +19,13 @@ describe('a Retry-After header', () => {
     ['Mon, 30 Nov 2026 12:00:00 GMT', 0],
     ['Sunday, 06-Nov-94 08:49:37 GMT', 0],
     ['99999999999999999999', MAX_RETRY_AFTER_SECONDS],
+    ['\t7 ', 7],
+    // A leap second: the instant after 23:59:59.
+    ['Mon, 30 Nov 2026 23:59:60 GMT', 43_200],
+    // Two-digit years: 2076 would be more than 50 years ahead by a month, so it is 1976.
+    ['Friday, 31-Dec-76 23:59:59 GMT', 0],
+    // 2075 is 49 years ahead: it stays 2075, and the cap applies.
+    ['Saturday, 30-Nov-75 12:00:05 GMT', MAX_RETRY_AFTER_SECONDS],
   ])('%j is %d s from now', (header, seconds) => {
     expect(headerSeconds(header, NOW)).toBe(seconds);
   });
@@ -37,6 +44,11 @@ describe('a Retry-After header', () => {
     '30 Nov 2026',
   ])('%j is no Retry-After', (header) => {
     expect(headerSeconds(header, NOW)).toBeUndefined();
+  });
+
+  it('is none when the header is not one string', () => {
+    expect(headerSeconds(['3', '4'], NOW)).toBeUndefined();
+    expect(headerSeconds(undefined, NOW)).toBeUndefined();
   });
 
   it('never ends a wait before the date it names, nor a second after', () => {

@@ -61,13 +61,14 @@ function statusOf(order: Order): OrderStatus {
 /**
  * How long finalize waits, inside its activity, for a `processing` order to be issued (§7.4). A CA
  * signs within a second or so of the CSR; Let's Encrypt answers `processing` with Retry-After: 3
- * (Boulder wfe2/wfe.go, orderRetryAfter). Waiting here costs a held activity slot; a durable timer
- * costs two replays and, on an idle app, up to the task hub's queue polling interval (30 s by
- * default: learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider#queue-polling).
+ * (Boulder wfe2/wfe.go, orderRetryAfter), which the budget must hold with room for the reads.
+ * Waiting here costs a held activity slot; a durable timer costs two replays and, on an idle app,
+ * up to the task hub's queue polling interval (30 s by default:
+ * learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider#queue-polling).
  * Without a Retry-After the order is read after `firstMs`, doubling; a wait that would end more
  * than `budgetMs` after the finalize answer is left to the orchestrator's durable timers.
  */
-export const FINALIZE_WAIT = { firstMs: 25, budgetMs: 3_000 } as const;
+export const FINALIZE_WAIT = { firstMs: 25, budgetMs: 5_000 } as const;
 
 /** §7.4 / §7.1.6: the order's status; `invalid` is an `AcmeOrderInvalid` failure with the CA's reason. */
 export function readOrderStatus(config: AppConfig, orderUrl: string): Promise<Outcome<OrderStatus>> {
