@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /**
- * One Ctrl-C can arrive more than once (from the terminal, and relayed by npm, tsx and the
+ * One Ctrl-C can arrive more than once (from the terminal, and relayed by npm and the
  * supervisor): a repeat within this window is the same request, a later one means "stop now".
  */
 export const REPEAT_WINDOW_MS = 1_000;
@@ -28,7 +28,7 @@ export function exitOnSignals(stop: () => Promise<void>): void {
     process.on(signal, () => {
       const code = 128 + constants.signals[signal];
       if (stopping) {
-        // The same Ctrl-C relayed twice (terminal, npm, tsx) is ignored; a later one means "now".
+        // The same Ctrl-C relayed twice (terminal, npm, the supervisor) is ignored; a later one means "now".
         if (Date.now() - stoppingSince > REPEAT_WINDOW_MS) process.exit(code);
         return;
       }

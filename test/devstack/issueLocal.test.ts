@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CA_DIR_ENV } from '../../devstack/tls/testCa';
 
 const root = join(__dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+/**
+ * The command `npm run issue:local` execs (package.json), run the way npm runs it: with
+ * node_modules/.bin first on PATH. Node itself receives the signals, with tsx only as a loader
+ * (tsx's own CLI, relaying a signal, SIGKILLs a child that takes over 60 ms to acknowledge it).
+ */
+const [command, ...commandArgs] = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
+  'issue:local'
+]!.replace(/^exec /, '').split(' ');
 const STACK_UP = /^Local stack up in /m;
 
 interface Run {
@@ -43,9 +50,9 @@ function start(args: string[], options: { env?: Record<string, string>; ownProce
   const before = new Set(readdirSync(tmp));
   // A user's shell has no test CA: drop the one vitest's global setup put into this process's environment.
   const { [CA_DIR_ENV]: _ca, ...env } = process.env;
-  const child = spawn(tsx, ['scripts/issue-local.ts', ...args], {
+  const child = spawn(command!, [...commandArgs, ...args], {
     cwd: root,
-    env: { ...env, TMPDIR: tmp, ...options.env },
+    env: { ...env, PATH: `${join(root, 'node_modules', '.bin')}:${env.PATH ?? ''}`, TMPDIR: tmp, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.ownProcessGroup ?? false,
   });
