@@ -6,7 +6,7 @@
  * ub-common-name requires. It keeps the Host header, so Pebble builds every URL (and checks every
  * JWS "url", RFC 8555 §6.4) against the proxy's address.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createServer, request } from 'node:https';
 import forge from 'node-forge';
 import { AddressInfo } from 'node:net';
@@ -45,6 +45,13 @@ export interface AcmeProxy {
   stop(): Promise<void>;
 }
 
+/** An upstream answer as the proxy passes it on. */
+interface Answer {
+  statusCode: number;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+}
+
 export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: string }): Promise<AcmeProxy> {
   const upstream = new URL(opts.upstreamDirectoryUrl);
   let pending = 0;
@@ -61,46 +68,18 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
   /** Orders that failed issuance, by id (the last segment of their URLs), with their error detail. */
   const failedOrders = new Map<string, string>();
   const pems = issueServerCert(opts.ca);
-  /** Pebble's answer about an order, passed on, or turned `processing` while answers are held. */
-  const forwardOrderAnswer = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  /** Pebble's answer to `req` (sent with `body`), read whole; `rewrite` may change it before it is passed on. */
+  const forwardRewritten = (req: IncomingMessage, res: ServerResponse, body: Buffer, rewrite: (answer: Answer) => void) => {
     const upstreamRequest = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
       const chunks: Buffer[] = [];
       up.on('data', (c: Buffer) => chunks.push(c));
       up.on('end', () => {
-        let text = Buffer.concat(chunks);
-        const headers = { ...up.headers };
-        let status = '';
-        try {
-          const order = JSON.parse(text.toString('utf8')) as { status?: string; certificate?: string };
-          // A problem document (a refused finalize, say) is passed on as it came.
-          if ((up.statusCode ?? 500) >= 400 || typeof order.status !== 'string') throw new Error('not an order');
-          status = order.status;
-          const id = req.url?.split('/').pop() ?? '';
-          if (issuanceFailure !== undefined && !failedOrders.has(id) && (status === 'valid' || status === 'processing')) {
-            failedOrders.set(id, issuanceFailure);
-            issuanceFailure = undefined;
-          }
-          const failure = failedOrders.get(id);
-          if (failure !== undefined) {
-            status = order.status = 'invalid';
-            delete order.certificate;
-            (order as { error?: unknown }).error = { type: 'urn:ietf:params:acme:error:serverInternal', detail: failure, status: 500 };
-            text = Buffer.from(JSON.stringify(order));
-          } else if (held > 0 && (status === 'valid' || status === 'processing')) {
-            held -= 1;
-            status = order.status = 'processing';
-            delete order.certificate;
-            text = Buffer.from(JSON.stringify(order));
-            if (heldRetryAfter !== undefined) headers['retry-after'] = String(heldRetryAfter);
-          }
-        } catch {
-          // Not an order: passed on as it came.
-        }
-        delete headers['transfer-encoding'];
-        headers['content-length'] = String(text.length);
-        orderAnswers.push({ at: performance.now(), status });
-        res.writeHead(up.statusCode ?? 502, headers);
-        res.end(text);
+        const answer: Answer = { statusCode: up.statusCode ?? 502, headers: { ...up.headers }, body: Buffer.concat(chunks) };
+        rewrite(answer);
+        delete answer.headers['transfer-encoding'];
+        answer.headers['content-length'] = String(answer.body.length);
+        res.writeHead(answer.statusCode, answer.headers);
+        res.end(answer.body);
       });
     });
     upstreamRequest.on('error', () => {
@@ -108,6 +87,40 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
       res.end();
     });
     upstreamRequest.end(body);
+  };
+  /** An answer about an order (finalize's or a read's), turned `invalid` or `processing` as the test asked. */
+  const rewriteOrderAnswer = (url: string) => (answer: Answer) => {
+    let order: { status?: unknown; certificate?: string; error?: unknown };
+    try {
+      order = JSON.parse(answer.body.toString('utf8')) as typeof order;
+    } catch {
+      order = {};
+    }
+    // A problem document (a refused finalize, say) is passed on as it came.
+    if (answer.statusCode >= 400 || typeof order.status !== 'string') {
+      orderAnswers.push({ at: performance.now(), status: '' });
+      return;
+    }
+    const id = url.split('/').pop() ?? '';
+    const pastReady = order.status === 'valid' || order.status === 'processing';
+    if (issuanceFailure !== undefined && !failedOrders.has(id) && pastReady) {
+      failedOrders.set(id, issuanceFailure);
+      issuanceFailure = undefined;
+    }
+    const failure = failedOrders.get(id);
+    if (failure !== undefined) {
+      order.status = 'invalid';
+      delete order.certificate;
+      order.error = { type: 'urn:ietf:params:acme:error:serverInternal', detail: failure, status: 500 };
+      answer.body = Buffer.from(JSON.stringify(order));
+    } else if (held > 0 && pastReady) {
+      held -= 1;
+      order.status = 'processing';
+      delete order.certificate;
+      answer.body = Buffer.from(JSON.stringify(order));
+      if (heldRetryAfter !== undefined) answer.headers['retry-after'] = String(heldRetryAfter);
+    }
+    orderAnswers.push({ at: performance.now(), status: order.status as string });
   };
   /** Pebble's answer to this request, passed through; the caller writes (or pipes) the body. */
   const forward = (req: IncomingMessage, res: ServerResponse) => {
@@ -133,18 +146,11 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
     }
     if (renewalWindow && req.method === 'GET' && req.url === upstream.pathname) {
       // The directory, with renewalInfo added (same origin as the proxy, as a CA would serve it).
-      const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: 'GET', headers: req.headers }, (up) => {
-        let body = '';
-        up.setEncoding('utf8');
-        up.on('data', (c: string) => (body += c));
-        up.on('end', () => {
-          const dir = JSON.parse(body) as Record<string, unknown>;
-          dir.renewalInfo = `https://${req.headers.host}/renewal-info`;
-          res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify(dir));
-        });
+      forwardRewritten(req, res, Buffer.alloc(0), (answer) => {
+        const dir = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
+        dir.renewalInfo = `https://${req.headers.host}/renewal-info`;
+        answer.body = Buffer.from(JSON.stringify(dir));
       });
-      forward.end();
       return;
     }
     if (req.method === 'POST' && req.url === '/order-plz' && pending > 0) {
@@ -166,14 +172,14 @@ export async function startAcmeProxy(opts: { ca: PemPair; upstreamDirectoryUrl: 
           res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:badCSR', detail: refusal, status: 400 }));
           return;
         }
-        forwardOrderAnswer(req, res, body);
+        forwardRewritten(req, res, body, rewriteOrderAnswer(req.url!));
       });
       return;
     }
     if (req.method === 'POST' && req.url?.startsWith('/my-order/')) {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => forwardOrderAnswer(req, res, Buffer.concat(chunks)));
+      req.on('end', () => forwardRewritten(req, res, Buffer.concat(chunks), rewriteOrderAnswer(req.url!)));
       return;
     }
     req.pipe(forward(req, res));
