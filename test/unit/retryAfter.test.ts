@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_AFTER_SECONDS, headerSeconds } from '../../lib/adapters/acme/transport';
+import { MAX_RETRY_AFTER_SECONDS, headerSeconds } from '../../lib/retryAfter';
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0, 400);
 
